@@ -1,0 +1,369 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Workflowy.SourceGeneration;
+
+/// <summary>
+/// Turns symbols into value models. Compiled into both the generator and the analyzers, so the rules that shape
+/// the generated code and the rules that report errors are the same code.
+/// </summary>
+internal static class Extractor
+{
+    private static readonly SymbolDisplayFormat DisplayFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    public static bool IsTaskAttribute(AttributeData attribute) =>
+        attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.TaskAttribute;
+
+    public static bool IsDependsOnAttribute(AttributeData attribute) =>
+        attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.DependsOnAttribute;
+
+    public static TaskEntry? ExtractEntry(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var type = method.ContainingType;
+        if (type is null)
+        {
+            return null;
+        }
+
+        var typeModel = ExtractType(type, cancellationToken);
+        var task = ExtractTask(method, type, cancellationToken);
+        return task is null ? null : new TaskEntry(typeModel, task);
+    }
+
+    public static WorkflowTypeModel ExtractType(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var containing = new List<ContainingType>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, new ContainingType(Keyword(outer), outer.Name));
+        }
+
+        var isPartial = true;
+        for (var t = type; t is not null; t = t.ContainingType)
+        {
+            foreach (var reference in t.DeclaringSyntaxReferences)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration &&
+                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    isPartial = false;
+                }
+            }
+        }
+
+        string? unsupported = null;
+        if (type.TypeKind != TypeKind.Class)
+        {
+            unsupported = $"'{type.Name}' is a {type.TypeKind.ToString().ToLowerInvariant()}; tasks must be declared in a partial class";
+        }
+        else if (type.IsStatic)
+        {
+            unsupported = $"'{type.Name}' is static; a workflow class needs instances because RunAsync is an instance method";
+        }
+        else
+        {
+            for (var t = type; t is not null; t = t.ContainingType)
+            {
+                if (t.TypeParameters.Length > 0)
+                {
+                    unsupported = $"'{t.Name}' is generic; workflow classes and the types containing them cannot be generic";
+                    break;
+                }
+            }
+        }
+
+        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        var fullName = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+        return new WorkflowTypeModel(ns, type.Name, fullName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type));
+    }
+
+    public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        AttributeData? taskAttribute = null;
+        var dependsOn = new List<string>();
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (IsTaskAttribute(attribute))
+            {
+                taskAttribute = attribute;
+            }
+            else if (IsDependsOnAttribute(attribute))
+            {
+                dependsOn.AddRange(DependencyNames(attribute));
+            }
+        }
+
+        if (taskAttribute is null)
+        {
+            return null;
+        }
+
+        string? name = null;
+        var backend = 0;
+        if (taskAttribute.ConstructorArguments.Length == 1 && taskAttribute.ConstructorArguments[0].Value is string ctorName)
+        {
+            name = ctorName;
+        }
+
+        foreach (var named in taskAttribute.NamedArguments)
+        {
+            if (named.Key == "Name" && named.Value.Value is string s)
+            {
+                name = s;
+            }
+            else if (named.Key == "Backend" && named.Value.Value is int b)
+            {
+                backend = b;
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            name = method.Name;
+        }
+
+        var (returnKind, resultType) = ClassifyReturn(method.ReturnType);
+        var parameters = new List<ParameterModel>();
+        foreach (var parameter in method.Parameters)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            parameters.Add(ExtractParameter(parameter));
+        }
+
+        var declarationIndex = 0;
+        var memberIndex = 0;
+        var syntaxReference = method.DeclaringSyntaxReferences.FirstOrDefault();
+        if (syntaxReference?.GetSyntax(cancellationToken) is MethodDeclarationSyntax syntax &&
+            syntax.Parent is TypeDeclarationSyntax parent)
+        {
+            memberIndex = parent.Members.IndexOf(syntax);
+            var declarations = type.DeclaringSyntaxReferences;
+            for (var i = 0; i < declarations.Length; i++)
+            {
+                if (declarations[i].SyntaxTree == parent.SyntaxTree && declarations[i].Span == parent.Span)
+                {
+                    declarationIndex = i;
+                    break;
+                }
+            }
+        }
+
+        return new TaskModel(
+            method.Name,
+            name!,
+            backend,
+            method.IsStatic,
+            method.IsAsync,
+            returnKind,
+            resultType is null ? null : ExtractType(resultType),
+            parameters.ToEquatableArray(),
+            dependsOn.ToEquatableArray(),
+            UnsupportedReason(method, returnKind),
+            declarationIndex,
+            memberIndex);
+    }
+
+    /// <summary>The dependency names of one [DependsOn], in argument order (null entries are kept as empty).</summary>
+    public static IEnumerable<string> DependencyNames(AttributeData attribute)
+    {
+        foreach (var argument in attribute.ConstructorArguments)
+        {
+            if (argument.Kind == TypedConstantKind.Array)
+            {
+                foreach (var value in argument.Values)
+                {
+                    yield return value.Value as string ?? string.Empty;
+                }
+            }
+            else
+            {
+                yield return argument.Value as string ?? string.Empty;
+            }
+        }
+    }
+
+    private static ParameterModel ExtractParameter(IParameterSymbol parameter)
+    {
+        var type = ExtractType(parameter.Type);
+        var kind = type.Key switch
+        {
+            WellKnownNames.CancellationToken => ParameterKind.CancellationToken,
+            WellKnownNames.TaskContext => ParameterKind.TaskContext,
+            _ => ParameterKind.Normal,
+        };
+
+        string? unsupported = null;
+        if (parameter.RefKind != RefKind.None)
+        {
+            unsupported = $"parameter '{parameter.Name}' is passed by {parameter.RefKind.ToString().ToLowerInvariant()}; task parameters must be passed by value";
+        }
+        else if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            unsupported = $"parameter '{parameter.Name}' is a pointer";
+        }
+        else if (parameter.Type.IsRefLikeType)
+        {
+            unsupported = $"parameter '{parameter.Name}' is a ref struct ({parameter.Type.Name}), which cannot be stored between tasks";
+        }
+        else if (parameter.IsParams)
+        {
+            unsupported = $"parameter '{parameter.Name}' is 'params'";
+        }
+
+        return new ParameterModel(parameter.Name, type, kind, unsupported);
+    }
+
+    private static string? UnsupportedReason(IMethodSymbol method, ReturnKind returnKind)
+    {
+        if (method.IsGenericMethod)
+        {
+            return "it is generic; the graph needs concrete types";
+        }
+
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            return "it is 'async void', which cannot be awaited; return Task instead";
+        }
+
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            return "it returns by reference";
+        }
+
+        if (method.IsAbstract || method.IsExtern || (method.IsPartialDefinition && method.PartialImplementationPart is null))
+        {
+            return "it has no body";
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            return $"it is a {method.MethodKind} rather than an ordinary method";
+        }
+
+        if (returnKind == ReturnKind.Value && method.ReturnType.IsRefLikeType)
+        {
+            return $"it returns a ref struct ({method.ReturnType.Name}), which cannot be stored";
+        }
+
+        if (method.ReturnType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+        {
+            return "it returns a pointer";
+        }
+
+        return null;
+    }
+
+    private static (ReturnKind Kind, ITypeSymbol? Result) ClassifyReturn(ITypeSymbol returnType)
+    {
+        if (returnType.SpecialType == SpecialType.System_Void)
+        {
+            return (ReturnKind.Void, null);
+        }
+
+        if (returnType is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+        {
+            switch (named.MetadataName)
+            {
+                case "Task":
+                    return (ReturnKind.Task, null);
+                case "ValueTask":
+                    return (ReturnKind.ValueTask, null);
+                case "Task`1":
+                    return (ReturnKind.TaskOfT, named.TypeArguments[0]);
+                case "ValueTask`1":
+                    return (ReturnKind.ValueTaskOfT, named.TypeArguments[0]);
+            }
+        }
+
+        return (ReturnKind.Value, returnType);
+    }
+
+    public static TypeRef ExtractType(ITypeSymbol type)
+    {
+        var key = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KeyFormat);
+        var assignable = new List<string> { key };
+        if (type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T)
+        {
+            assignable.Add(key + "?");
+        }
+
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+        {
+            assignable.Add(b.ToDisplayString(KeyFormat));
+        }
+
+        foreach (var i in type.AllInterfaces)
+        {
+            assignable.Add(i.ToDisplayString(KeyFormat));
+        }
+
+        if (type.TypeKind == TypeKind.Interface || type.TypeKind == TypeKind.TypeParameter)
+        {
+            assignable.Add("object");
+        }
+
+        return new TypeRef(type.ToDisplayString(DisplayFormat), key, assignable.Distinct().ToEquatableArray(), VisibilityOf(type));
+    }
+
+    private static Visibility VisibilityOf(ITypeSymbol type)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                return VisibilityOf(array.ElementType);
+            case IPointerTypeSymbol pointer:
+                return VisibilityOf(pointer.PointedAtType);
+            case ITypeParameterSymbol:
+                return Visibility.Public;
+        }
+
+        var result = Visibility.Public;
+        for (ITypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            var own = t.DeclaredAccessibility switch
+            {
+                Accessibility.Public or Accessibility.NotApplicable => Visibility.Public,
+                Accessibility.Internal or Accessibility.ProtectedOrInternal => Visibility.Internal,
+                _ => Visibility.Private,
+            };
+            if (own < result)
+            {
+                result = own;
+            }
+        }
+
+        if (type is INamedTypeSymbol named)
+        {
+            foreach (var argument in named.TypeArguments)
+            {
+                var v = VisibilityOf(argument);
+                if (v < result)
+                {
+                    result = v;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static string FullName(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+}

@@ -1,0 +1,153 @@
+using System;
+
+namespace Workflowy.SourceGeneration;
+
+/// <summary>How a task method returns.</summary>
+internal enum ReturnKind
+{
+    Void,
+    Value,
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}
+
+/// <summary>What a parameter is, before binding.</summary>
+internal enum ParameterKind
+{
+    Normal,
+    CancellationToken,
+    TaskContext,
+}
+
+/// <summary>Effective accessibility of a type, as far as generated members care.</summary>
+internal enum Visibility
+{
+    Private = 0,
+    Internal = 1,
+    Public = 2,
+}
+
+/// <summary>A type as text: how to write it, its identity (without nullability), and what it converts to.</summary>
+internal sealed record TypeRef(string Display, string Key, EquatableArray<string> AssignableTo, Visibility Visibility)
+{
+    public bool IsAssignableTo(TypeRef target)
+    {
+        foreach (var key in AssignableTo)
+        {
+            if (key == target.Key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed record ParameterModel(string Name, TypeRef Type, ParameterKind Kind, string? UnsupportedReason);
+
+/// <summary>One [Task] method, with nothing but values in it.</summary>
+internal sealed record TaskModel(
+    string MethodName,
+    string TaskName,
+    int Backend,
+    bool IsStatic,
+    bool IsAsyncKeyword,
+    ReturnKind ReturnKind,
+    TypeRef? ResultType,
+    EquatableArray<ParameterModel> Parameters,
+    EquatableArray<string> DependsOn,
+    string? UnsupportedReason,
+    int DeclarationIndex,
+    int MemberIndex);
+
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>The class that holds the tasks.</summary>
+internal sealed record WorkflowTypeModel(
+    string Namespace,
+    string Name,
+    string FullName,
+    EquatableArray<ContainingType> ContainingTypes,
+    bool IsPartial,
+    string? UnsupportedReason,
+    Visibility Visibility);
+
+/// <summary>A [Task] method together with its class; the unit the generator extracts per attribute.</summary>
+internal sealed record TaskEntry(WorkflowTypeModel Type, TaskModel Task);
+
+/// <summary>Every task of one class, in declaration order.</summary>
+internal sealed record WorkflowModel(WorkflowTypeModel Type, EquatableArray<TaskModel> Tasks);
+
+/// <summary>A problem the graph builder found; the analyzer turns it into a diagnostic, the generator into a safe stub.</summary>
+/// <param name="Id">The WFY id.</param>
+/// <param name="Task">The task index (-1 for the class).</param>
+/// <param name="Detail">A parameter index or a dependency index, depending on the id; -1 for the task itself.</param>
+/// <param name="Args">The message arguments.</param>
+internal sealed record Problem(string Id, int Task, int Detail, EquatableArray<string> Args);
+
+internal enum ArgumentKind
+{
+    Input,
+    Dependency,
+    CancellationToken,
+    TaskContext,
+}
+
+/// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
+internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency);
+
+internal sealed record BoundTask(
+    string MethodName,
+    string TaskName,
+    string PropertyName,
+    int Backend,
+    bool IsStatic,
+    ReturnKind ReturnKind,
+    string? ResultType,
+    EquatableArray<BoundArgument> Arguments,
+    EquatableArray<int> Dependencies,
+    bool ObservesCancellation);
+
+internal sealed record WorkflowInput(string Name, string Type);
+
+/// <summary>A workflow ready to emit: bound arguments, inputs, order, Mermaid text, and the problems found.</summary>
+internal sealed record BoundWorkflow(
+    WorkflowTypeModel Type,
+    string RunClassName,
+    Visibility Visibility,
+    EquatableArray<BoundTask> Tasks,
+    EquatableArray<WorkflowInput> Inputs,
+    EquatableArray<int> TopologicalOrder,
+    string Mermaid,
+    EquatableArray<Problem> Problems)
+{
+    public bool IsValid => Problems.Count == 0;
+}
+
+internal static class DiagnosticIds
+{
+    public const string Cycle = "WFY001";
+    public const string AsyncOnThread = "WFY002";
+    public const string UnknownDependency = "WFY003";
+    public const string NotPartial = "WFY004";
+    public const string AmbiguousBinding = "WFY006";
+    public const string DependencyTypeMismatch = "WFY008";
+    public const string InputTypeConflict = "WFY009";
+    public const string DuplicateTaskName = "WFY010";
+    public const string UnsupportedSignature = "WFY011";
+    public const string SelfDependency = "WFY012";
+    public const string DependsOnWithoutTask = "WFY013";
+    public const string ReservedInputName = "WFY014";
+}
+
+internal static class WellKnownNames
+{
+    public const string TaskAttribute = "Workflowy.TaskAttribute";
+    public const string DependsOnAttribute = "Workflowy.DependsOnAttribute";
+    public const string TaskContext = "global::Workflowy.TaskContext";
+    public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const int BackendThread = 2;
+}

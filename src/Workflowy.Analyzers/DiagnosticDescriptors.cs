@@ -1,0 +1,88 @@
+using Microsoft.CodeAnalysis;
+using Workflowy.SourceGeneration;
+
+namespace Workflowy.Analyzers;
+
+/// <summary>The catalogue of Workflowy diagnostics. IDs are stable and never reused.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string HelpBase = "https://github.com/workflowy-dotnet/workflowy/blob/main/docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor Cycle = Error(
+        DiagnosticIds.Cycle,
+        "Workflowy.Graph",
+        "Dependency cycle",
+        "The tasks form a dependency cycle: {0}. Remove one of these [DependsOn] edges so that the graph has an order.");
+
+    public static readonly DiagnosticDescriptor AsyncOnThread = Error(
+        DiagnosticIds.AsyncOnThread,
+        "Workflowy.Backend",
+        "Async task on the Thread backend",
+        "Task '{0}' returns a task but asks for Backend.Thread, which runs synchronous bodies only. Use Backend.Async (or Backend.Default), or make the method synchronous.");
+
+    public static readonly DiagnosticDescriptor UnknownDependency = Error(
+        DiagnosticIds.UnknownDependency,
+        "Workflowy.Graph",
+        "Unknown dependency",
+        "Task '{0}' depends on '{1}', which is not a task of this class.{2} Name a [Task] method of the same class, preferably with nameof(...).");
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        DiagnosticIds.NotPartial,
+        "Workflowy.Declaration",
+        "[Task] in a non-partial type",
+        "'{0}' declares [Task] methods but it (or a type containing it) is not partial. Add the 'partial' modifier so that the generator can add RunAsync, Start and the run class.");
+
+    public static readonly DiagnosticDescriptor AmbiguousBinding = Error(
+        DiagnosticIds.AmbiguousBinding,
+        "Workflowy.Binding",
+        "Ambiguous parameter binding",
+        "Parameter '{0}' of task '{1}' could take the result of several dependencies of type {2} ('{3}'). Rename the parameter after the dependency it should receive.");
+
+    public static readonly DiagnosticDescriptor DependencyTypeMismatch = Error(
+        DiagnosticIds.DependencyTypeMismatch,
+        "Workflowy.Binding",
+        "Dependency result does not fit the parameter named after it",
+        "Parameter '{0}' of task '{1}' is named after dependency '{2}', whose result ({3}) cannot be assigned to {4}. Change the parameter's type, or rename it if it is meant to be a workflow input.");
+
+    public static readonly DiagnosticDescriptor InputTypeConflict = Error(
+        DiagnosticIds.InputTypeConflict,
+        "Workflowy.Binding",
+        "Workflow input with conflicting types",
+        "Workflow input '{0}' is {2} in task '{1}' but {3} in an earlier task. Give the parameters the same type, or different names.");
+
+    public static readonly DiagnosticDescriptor DuplicateTaskName = Error(
+        DiagnosticIds.DuplicateTaskName,
+        "Workflowy.Declaration",
+        "Duplicate task name",
+        "The task name '{0}' is already used by method '{1}'. Give one of the tasks a different Name.");
+
+    public static readonly DiagnosticDescriptor UnsupportedSignature = Error(
+        DiagnosticIds.UnsupportedSignature,
+        "Workflowy.Declaration",
+        "Unsupported task signature",
+        "'{0}' cannot be a workflow task: {1}.");
+
+    public static readonly DiagnosticDescriptor SelfDependency = Error(
+        DiagnosticIds.SelfDependency,
+        "Workflowy.Graph",
+        "Task depends on itself",
+        "Task '{0}' depends on itself. Remove its own name from [DependsOn].");
+
+    public static readonly DiagnosticDescriptor DependsOnWithoutTask = new(
+        DiagnosticIds.DependsOnWithoutTask,
+        "[DependsOn] without [Task]",
+        "Method '{0}' has [DependsOn] but no [Task], so it is not part of any workflow. Add [Task], or remove [DependsOn].",
+        "Workflowy.Declaration",
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpBase + DiagnosticIds.DependsOnWithoutTask.ToLowerInvariant());
+
+    public static readonly DiagnosticDescriptor ReservedInputName = Error(
+        DiagnosticIds.ReservedInputName,
+        "Workflowy.Binding",
+        "Workflow input name is reserved",
+        "Parameter '{1}' of task '{0}' would become a workflow input named '{1}', a name RunAsync uses for its own parameter. Rename the parameter.");
+
+    private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

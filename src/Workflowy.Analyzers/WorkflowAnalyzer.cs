@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Workflowy.SourceGeneration;
+
+namespace Workflowy.Analyzers;
+
+/// <summary>
+/// Reports every WFY problem of a workflow class. It runs the same extraction and graph builder as the generator,
+/// so what it reports is exactly what the generator would refuse to wire.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
+    {
+        DiagnosticDescriptors.Cycle,
+        DiagnosticDescriptors.AsyncOnThread,
+        DiagnosticDescriptors.UnknownDependency,
+        DiagnosticDescriptors.NotPartial,
+        DiagnosticDescriptors.AmbiguousBinding,
+        DiagnosticDescriptors.DependencyTypeMismatch,
+        DiagnosticDescriptors.InputTypeConflict,
+        DiagnosticDescriptors.DuplicateTaskName,
+        DiagnosticDescriptors.UnsupportedSignature,
+        DiagnosticDescriptors.SelfDependency,
+        DiagnosticDescriptors.DependsOnWithoutTask,
+        DiagnosticDescriptors.ReservedInputName,
+    }.ToImmutableDictionary(d => d.Id);
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ById.Values.OrderBy(d => d.Id).ToImmutableArray();
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var taskAttribute = start.Compilation.GetTypeByMetadataName(WellKnownNames.TaskAttribute);
+            if (taskAttribute is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+            start.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+        });
+    }
+
+    private static void AnalyzeMethod(SymbolAnalysisContext context)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+        var attributes = method.GetAttributes();
+        if (attributes.Any(Extractor.IsTaskAttribute))
+        {
+            return;
+        }
+
+        foreach (var attribute in attributes.Where(Extractor.IsDependsOnAttribute))
+        {
+            var location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? method.Locations.FirstOrDefault();
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DependsOnWithoutTask, location, method.Name));
+        }
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        var ct = context.CancellationToken;
+        var entries = new List<(TaskModel Model, IMethodSymbol Method)>();
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IMethodSymbol method && Extractor.ExtractTask(method, type, ct) is { } model)
+            {
+                entries.Add((model, method));
+            }
+        }
+
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var workflow = GraphBuilder.Group(Extractor.ExtractType(type, ct), entries.Select(e => e.Model));
+        var methods = workflow.Tasks.Select(t => entries.First(e => ReferenceEquals(e.Model, t)).Method).ToList();
+        var bound = GraphBuilder.Build(workflow);
+        foreach (var problem in bound.Problems)
+        {
+            var descriptor = ById[problem.Id];
+            var location = Locate(type, methods, problem, ct);
+            var additional = problem.Id == DiagnosticIds.Cycle ? CycleLocations(type, methods, workflow, problem) : null;
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, additional, problem.Args.Cast<object>().ToArray()));
+        }
+    }
+
+    private static Location? Locate(INamedTypeSymbol type, List<IMethodSymbol> methods, Problem problem, CancellationToken ct)
+    {
+        if (problem.Task < 0)
+        {
+            return TypeLocation(type, problem.Id == DiagnosticIds.NotPartial, ct);
+        }
+
+        var method = methods[problem.Task];
+        var fallback = method.Locations.FirstOrDefault();
+        if (problem.Detail < 0)
+        {
+            return fallback;
+        }
+
+        switch (problem.Id)
+        {
+            case DiagnosticIds.UnknownDependency:
+            case DiagnosticIds.SelfDependency:
+                return DependencyLocation(method, problem.Detail, ct) ?? fallback;
+            default:
+                return problem.Detail < method.Parameters.Length
+                    ? method.Parameters[problem.Detail].Locations.FirstOrDefault() ?? fallback
+                    : fallback;
+        }
+    }
+
+    /// <summary>For WFY004, the first declaration (of the type or a containing type) that lacks 'partial'.</summary>
+    private static Location? TypeLocation(INamedTypeSymbol type, bool findNonPartial, CancellationToken ct)
+    {
+        if (findNonPartial)
+        {
+            for (var t = type; t is not null; t = t.ContainingType)
+            {
+                foreach (var reference in t.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax(ct) is TypeDeclarationSyntax declaration &&
+                        !declaration.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword))
+                    {
+                        return declaration.Identifier.GetLocation();
+                    }
+                }
+            }
+        }
+
+        return type.Locations.FirstOrDefault();
+    }
+
+    /// <summary>The syntax of the n-th dependency name, counting across every [DependsOn] of the method.</summary>
+    private static Location? DependencyLocation(IMethodSymbol method, int index, CancellationToken ct)
+    {
+        var seen = 0;
+        foreach (var attribute in method.GetAttributes().Where(Extractor.IsDependsOnAttribute))
+        {
+            var count = Extractor.DependencyNames(attribute).Count();
+            if (index < seen + count)
+            {
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+                var arguments = syntax?.ArgumentList?.Arguments;
+                return arguments is { } args && args.Count == count
+                    ? args[index - seen].GetLocation()
+                    : syntax?.GetLocation();
+            }
+
+            seen += count;
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<Location> CycleLocations(INamedTypeSymbol type, List<IMethodSymbol> methods, WorkflowModel workflow, Problem problem)
+    {
+        var names = problem.Args[0].Split(new[] { " -> " }, System.StringSplitOptions.None).Distinct().ToList();
+        for (var i = 0; i < workflow.Tasks.Count; i++)
+        {
+            if (i != problem.Task && names.Contains(workflow.Tasks[i].TaskName) && methods[i].Locations.FirstOrDefault() is { } location)
+            {
+                yield return location;
+            }
+        }
+    }
+}
