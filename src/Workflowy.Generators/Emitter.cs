@@ -87,10 +87,10 @@ internal static class Emitter
     private static void EmitRunClass(Writer w, BoundWorkflow workflow, CancellationToken cancellationToken)
     {
         var run = Id(workflow.RunClassName);
-        var workflowType = Id(workflow.Type.Name);
+        var workflowType = QualifiedName(workflow.Type);
         var tasks = workflow.Tasks;
 
-        w.Line($"/// <summary>One run of <see cref=\"{workflowType}\"/>: a handle per task, and the run's completion.</summary>");
+        w.Line($"/// <summary>One run of <see cref=\"{Id(workflow.Type.Name)}\"/>: a handle per task, and the run's completion.</summary>");
         w.Line(GeneratedCode);
         w.Line($"{Access(workflow.Visibility)} sealed class {run} : {Rt}WorkflowRun");
         w.Open();
@@ -127,7 +127,9 @@ internal static class Emitter
         w.Line();
         foreach (var task in tasks)
         {
-            w.Line($"/// <summary>The task <c>{Xml(task.TaskName)}</c> ({Xml(task.MethodName)}).</summary>");
+            w.Line(task.TaskName == task.MethodName
+                ? $"/// <summary>The task <c>{Xml(task.TaskName)}</c>.</summary>"
+                : $"/// <summary>The task <c>{Xml(task.TaskName)}</c> (method <c>{Xml(task.MethodName)}</c>).</summary>");
             w.Line($"public {HandleType(task)} {Id(task.PropertyName)} {{ get; }}");
             w.Line();
         }
@@ -211,7 +213,7 @@ internal static class Emitter
     private static void EmitCall(Writer w, BoundWorkflow workflow, int index)
     {
         var task = workflow.Tasks[index];
-        var target = task.IsStatic ? Id(workflow.Type.Name) : "_workflow";
+        var target = task.IsStatic ? QualifiedName(workflow.Type) : "_workflow";
         var args = string.Join(", ", task.Arguments.Select(a => Argument(workflow, index, a)));
         var call = $"{target}.{Id(task.MethodName)}({args})";
         var handle = Id(task.PropertyName);
@@ -242,6 +244,10 @@ internal static class Emitter
         ArgumentKind.Input => InputField(argument.InputName) + "!",
         _ => $"ResultOf({Id(workflow.Tasks[argument.Dependency].PropertyName)})!",
     };
+
+    private static string QualifiedName(WorkflowTypeModel type) =>
+        "global::" + (type.Namespace.Length == 0 ? string.Empty : type.Namespace + ".") +
+        string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
     private static string HandleType(BoundTask task) =>
         task.ResultType is null ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
