@@ -248,8 +248,14 @@ internal static class GraphBuilder
             }
         }
 
-        // 2. The one dependency whose result type fits.
-        var candidates = dependencies.Where(d => tasks[d].ResultType is { } r && r.IsAssignableTo(parameter.Type)).ToList();
+        // 2. The one dependency whose result type fits, among those no other parameter of this task names.
+        var claimedByName = new HashSet<int>(dependencies.Where(d => task.Parameters.Any(p =>
+            p.Kind == ParameterKind.Normal &&
+            (string.Equals(tasks[d].TaskName, p.Name, StringComparison.OrdinalIgnoreCase) ||
+             string.Equals(tasks[d].MethodName, p.Name, StringComparison.OrdinalIgnoreCase)))));
+        var candidates = dependencies
+            .Where(d => !claimedByName.Contains(d) && tasks[d].ResultType is { } r && r.IsAssignableTo(parameter.Type))
+            .ToList();
         if (candidates.Count == 1)
         {
             return new BoundArgument(ArgumentKind.Dependency, string.Empty, candidates[0]);

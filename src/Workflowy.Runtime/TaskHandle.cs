@@ -80,7 +80,7 @@ public class TaskHandle
                         // The attempt ended while we were cancelling it.
                     }
 
-                    return !IsTerminal;
+                    return true;
                 default:
                     return false;
             }
