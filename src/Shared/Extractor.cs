@@ -16,7 +16,9 @@ internal static class Extractor
     private static readonly SymbolDisplayFormat DisplayFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    private static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+    /// <summary>Type identity for binding: no nullability, tuples as ValueTuple (element names do not matter).</summary>
+    private static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.ExpandValueTuple);
 
     public static bool IsTaskAttribute(AttributeData attribute) =>
         attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.TaskAttribute;
@@ -82,7 +84,16 @@ internal static class Extractor
 
         var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
         var fullName = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
-        return new WorkflowTypeModel(ns, type.Name, fullName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type));
+
+        // The run class is nested in the workflow class: pick a name no member of the class already uses.
+        var memberNames = new HashSet<string>(type.MemberNames) { type.Name };
+        var runClassName = type.Name + "Run";
+        for (var i = 2; memberNames.Contains(runClassName); i++)
+        {
+            runClassName = type.Name + "Run" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new WorkflowTypeModel(ns, type.Name, fullName, Keyword(type), runClassName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type));
     }
 
     public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
@@ -305,7 +316,7 @@ internal static class Extractor
             assignable.Add(i.ToDisplayString(KeyFormat));
         }
 
-        if (type.TypeKind == TypeKind.Interface || type.TypeKind == TypeKind.TypeParameter)
+        if (type.TypeKind is TypeKind.Interface or TypeKind.TypeParameter or TypeKind.Dynamic)
         {
             assignable.Add("object");
         }

@@ -126,7 +126,7 @@ internal static class GraphBuilder
         var inputs = new List<WorkflowInput>();
         var inputTypes = new Dictionary<string, TypeRef>(StringComparer.Ordinal);
         var boundTasks = new List<BoundTask>();
-        var usedProperties = new HashSet<string>(StringComparer.Ordinal) { type.Name + "Run" };
+        var usedProperties = new HashSet<string>(StringComparer.Ordinal) { type.RunClassName };
         for (var i = 0; i < tasks.Count; i++)
         {
             var task = tasks[i];
@@ -141,7 +141,7 @@ internal static class GraphBuilder
                     observes = true;
                 }
 
-                if (argument.Kind == ArgumentKind.Input)
+                if (argument.Kind == ArgumentKind.Input && parameter.UnsupportedReason is null)
                 {
                     if (parameter.Name is RunnerParameter or CancellationTokenParameter)
                     {
@@ -176,6 +176,7 @@ internal static class GraphBuilder
             }
 
             boundTasks.Add(new BoundTask(
+                task.UnsupportedReason is null,
                 task.MethodName,
                 task.TaskName,
                 property,
@@ -207,7 +208,7 @@ internal static class GraphBuilder
 
         return new BoundWorkflow(
             type,
-            type.Name + "Run",
+            type.RunClassName,
             visibility,
             boundTasks.ToEquatableArray(),
             inputs.ToEquatableArray(),

@@ -70,6 +70,8 @@ internal sealed record WorkflowTypeModel(
     string Namespace,
     string Name,
     string FullName,
+    string Keyword,
+    string RunClassName,
     EquatableArray<ContainingType> ContainingTypes,
     bool IsPartial,
     string? UnsupportedReason,
@@ -100,6 +102,7 @@ internal enum ArgumentKind
 internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency);
 
 internal sealed record BoundTask(
+    bool IsSupported,
     string MethodName,
     string TaskName,
     string PropertyName,

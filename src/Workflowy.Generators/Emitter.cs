@@ -41,7 +41,7 @@ internal static class Emitter
             w.Open();
         }
 
-        w.Line($"partial class {Id(type.Name)}");
+        w.Line($"partial {type.Keyword} {Id(type.Name)}");
         w.Open();
         EmitEntryPoints(w, workflow);
         w.Line();
@@ -134,28 +134,28 @@ internal static class Emitter
             w.Line();
         }
 
-        var ctorParameters = string.Concat(workflow.Inputs.Select(i => $", {i.Type} {Id(i.Name)}"));
+        var ctorParameters = string.Concat(workflow.Inputs.Select(i => $", {i.Type} {InputParameter(i.Name)}"));
         w.Line($"private {run}({workflowType} __workflow{ctorParameters}, {Rt}WorkflowRunner? __runner)");
         w.Line("    : base(Definition, __runner)");
         w.Open();
         w.Line("_workflow = __workflow;");
         foreach (var input in workflow.Inputs)
         {
-            w.Line($"{InputField(input.Name)} = {Id(input.Name)};");
+            w.Line($"{InputField(input.Name)} = {InputParameter(input.Name)};");
         }
 
         for (var i = 0; i < tasks.Count; i++)
         {
             var task = tasks[i];
-            var create = task.ResultType is null ? $"CreateHandle({i})" : $"CreateHandle<{task.ResultType}>({i})";
+            var create = task.ResultType is null || !task.IsSupported ? $"CreateHandle({i})" : $"CreateHandle<{task.ResultType}>({i})";
             w.Line($"{Id(task.PropertyName)} = {create};");
         }
 
         w.Close();
         w.Line();
 
-        var parameters = string.Concat(workflow.Inputs.Select(i => $"{i.Type} {Id(i.Name)}, "));
-        var arguments = string.Concat(workflow.Inputs.Select(i => ", " + Id(i.Name)));
+        var parameters = string.Concat(workflow.Inputs.Select(i => $"{i.Type} {InputParameter(i.Name)}, "));
+        var arguments = string.Concat(workflow.Inputs.Select(i => ", " + InputParameter(i.Name)));
         w.Line($"internal static {run} StartNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, {Ct} __cancellationToken)");
         w.Open();
         w.Line("global::System.ArgumentNullException.ThrowIfNull(__workflow);");
@@ -174,7 +174,7 @@ internal static class Emitter
         w.Close();
         w.Line();
         w.Line($"internal static global::System.Threading.Tasks.Task<{run}> RunNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, {Ct} __cancellationToken)");
-        w.Line($"    => WhenEnded(StartNew(__workflow, {string.Concat(workflow.Inputs.Select(i => Id(i.Name) + ", "))}__runner, __cancellationToken));");
+        w.Line($"    => WhenEnded(StartNew(__workflow, {string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "))}__runner, __cancellationToken));");
         w.Line();
 
         var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();
@@ -249,10 +249,13 @@ internal static class Emitter
         "global::" + (type.Namespace.Length == 0 ? string.Empty : type.Namespace + ".") +
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
+    /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
     private static string HandleType(BoundTask task) =>
-        task.ResultType is null ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
+        task.ResultType is null || !task.IsSupported ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
 
     private static string InputField(string name) => "_input_" + name;
+
+    private static string InputParameter(string name) => "__in_" + name;
 
     private static string BackendName(int backend) => backend switch
     {

@@ -56,28 +56,28 @@ namespace Shop
             /// <summary>The task <c>Confirm</c>.</summary>
             public global::Workflowy.TaskHandle<string> Confirm { get; }
 
-            private CheckoutRun(global::Shop.Checkout __workflow, int cartId, string customer, global::Workflowy.WorkflowRunner? __runner)
+            private CheckoutRun(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner)
                 : base(Definition, __runner)
             {
                 _workflow = __workflow;
-                _input_cartId = cartId;
-                _input_customer = customer;
+                _input_cartId = __in_cartId;
+                _input_customer = __in_customer;
                 LoadCart = CreateHandle<global::Shop.Cart>(0);
                 Price = CreateHandle<decimal>(1);
                 Reserve = CreateHandle<bool>(2);
                 Confirm = CreateHandle<string>(3);
             }
 
-            internal static CheckoutRun StartNew(global::Shop.Checkout __workflow, int cartId, string customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            internal static CheckoutRun StartNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
             {
                 global::System.ArgumentNullException.ThrowIfNull(__workflow);
-                var __run = new CheckoutRun(__workflow, cartId, customer, __runner);
+                var __run = new CheckoutRun(__workflow, __in_cartId, __in_customer, __runner);
                 __run.Begin(__cancellationToken);
                 return __run;
             }
 
-            internal static global::System.Threading.Tasks.Task<CheckoutRun> RunNew(global::Shop.Checkout __workflow, int cartId, string customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-                => WhenEnded(StartNew(__workflow, cartId, customer, __runner, __cancellationToken));
+            internal static global::System.Threading.Tasks.Task<CheckoutRun> RunNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+                => WhenEnded(StartNew(__workflow, __in_cartId, __in_customer, __runner, __cancellationToken));
 
             protected override bool ObservesCancellation(int index) => index is 1;
 

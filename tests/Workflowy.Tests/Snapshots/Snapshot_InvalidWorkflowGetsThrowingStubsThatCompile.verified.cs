@@ -49,24 +49,24 @@ partial class Broken
         /// <summary>The task <c>C</c>.</summary>
         public global::Workflowy.TaskHandle<int> C { get; }
 
-        private BrokenRun(global::Broken __workflow, string input, global::Workflowy.WorkflowRunner? __runner)
+        private BrokenRun(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner)
             : base(Definition, __runner)
         {
             _workflow = __workflow;
-            _input_input = input;
+            _input_input = __in_input;
             A = CreateHandle<int>(0);
             B = CreateHandle<int>(1);
             C = CreateHandle<int>(2);
         }
 
-        internal static BrokenRun StartNew(global::Broken __workflow, string input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+        internal static BrokenRun StartNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
         {
             global::System.ArgumentNullException.ThrowIfNull(__workflow);
             throw new global::System.InvalidOperationException("Workflow 'Broken' is invalid (WFY002, WFY001); fix the reported diagnostics and rebuild.");
         }
 
-        internal static global::System.Threading.Tasks.Task<BrokenRun> RunNew(global::Broken __workflow, string input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-            => WhenEnded(StartNew(__workflow, input, __runner, __cancellationToken));
+        internal static global::System.Threading.Tasks.Task<BrokenRun> RunNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            => WhenEnded(StartNew(__workflow, __in_input, __runner, __cancellationToken));
 
         protected override bool ObservesCancellation(int index) => false;
 

@@ -71,11 +71,11 @@ partial class Outer
             /// <summary>The task <c>Completion</c>.</summary>
             public global::Workflowy.TaskHandle<int> CompletionTask { get; }
 
-            private ShapesRun(global::Outer.Shapes __workflow, int @class, global::Workflowy.WorkflowRunner? __runner)
+            private ShapesRun(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner)
                 : base(Definition, __runner)
             {
                 _workflow = __workflow;
-                _input_class = @class;
+                _input_class = __in_class;
                 Void = CreateHandle(0);
                 Value = CreateHandle<int>(1);
                 PlainTask = CreateHandle(2);
@@ -86,16 +86,16 @@ partial class Outer
                 CompletionTask = CreateHandle<int>(7);
             }
 
-            internal static ShapesRun StartNew(global::Outer.Shapes __workflow, int @class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            internal static ShapesRun StartNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
             {
                 global::System.ArgumentNullException.ThrowIfNull(__workflow);
-                var __run = new ShapesRun(__workflow, @class, __runner);
+                var __run = new ShapesRun(__workflow, __in_class, __runner);
                 __run.Begin(__cancellationToken);
                 return __run;
             }
 
-            internal static global::System.Threading.Tasks.Task<ShapesRun> RunNew(global::Outer.Shapes __workflow, int @class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-                => WhenEnded(StartNew(__workflow, @class, __runner, __cancellationToken));
+            internal static global::System.Threading.Tasks.Task<ShapesRun> RunNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+                => WhenEnded(StartNew(__workflow, __in_class, __runner, __cancellationToken));
 
             protected override bool ObservesCancellation(int index) => index is 5 or 6;
 
