@@ -64,11 +64,11 @@ internal static class Extractor
         string? unsupported = null;
         if (type.TypeKind != TypeKind.Class)
         {
-            unsupported = $"'{type.Name}' is a {type.TypeKind.ToString().ToLowerInvariant()}; tasks must be declared in a partial class";
+            unsupported = $"'{type.Name}' is a {type.TypeKind.ToString().ToLowerInvariant()}; declare the tasks in a partial class";
         }
         else if (type.IsStatic)
         {
-            unsupported = $"'{type.Name}' is static; a workflow class needs instances because RunAsync is an instance method";
+            unsupported = $"'{type.Name}' is static; remove 'static' (RunAsync is an instance method; the tasks themselves may stay static)";
         }
         else
         {
@@ -76,7 +76,7 @@ internal static class Extractor
             {
                 if (t.TypeParameters.Length > 0)
                 {
-                    unsupported = $"'{t.Name}' is generic; workflow classes and the types containing them cannot be generic";
+                    unsupported = $"'{t.Name}' is generic; move the tasks to a non-generic class (workflow classes and the types containing them cannot be generic)";
                     break;
                 }
             }
@@ -218,15 +218,15 @@ internal static class Extractor
         }
         else if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
         {
-            unsupported = $"parameter '{parameter.Name}' is a pointer";
+            unsupported = $"parameter '{parameter.Name}' is a pointer; take a value instead";
         }
         else if (parameter.Type.IsRefLikeType)
         {
-            unsupported = $"parameter '{parameter.Name}' is a ref struct ({parameter.Type.Name}), which cannot be stored between tasks";
+            unsupported = $"parameter '{parameter.Name}' is a ref struct ({parameter.Type.Name}), which cannot be stored between tasks; take an array or a memory type instead";
         }
         else if (parameter.IsParams)
         {
-            unsupported = $"parameter '{parameter.Name}' is 'params'";
+            unsupported = $"parameter '{parameter.Name}' is 'params'; remove 'params' and take the array";
         }
 
         return new ParameterModel(parameter.Name, type, kind, unsupported);
@@ -236,7 +236,7 @@ internal static class Extractor
     {
         if (method.IsGenericMethod)
         {
-            return "it is generic; the graph needs concrete types";
+            return "it is generic; make it non-generic, since the graph needs concrete types";
         }
 
         if (method.IsAsync && method.ReturnsVoid)
@@ -246,27 +246,27 @@ internal static class Extractor
 
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
-            return "it returns by reference";
+            return "it returns by reference; return the value instead";
         }
 
         if (method.IsAbstract || method.IsExtern || (method.IsPartialDefinition && method.PartialImplementationPart is null))
         {
-            return "it has no body";
+            return "it has no body; give it one (for a partial method, add the implementing declaration)";
         }
 
         if (method.MethodKind != MethodKind.Ordinary)
         {
-            return $"it is a {method.MethodKind} rather than an ordinary method";
+            return $"it is a {method.MethodKind} rather than an ordinary method; put [Task] on a method that calls it";
         }
 
         if (returnKind == ReturnKind.Value && method.ReturnType.IsRefLikeType)
         {
-            return $"it returns a ref struct ({method.ReturnType.Name}), which cannot be stored";
+            return $"it returns a ref struct ({method.ReturnType.Name}), which cannot be stored between tasks; return an array or a memory type instead";
         }
 
         if (method.ReturnType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
         {
-            return "it returns a pointer";
+            return "it returns a pointer; return a value instead";
         }
 
         return null;
