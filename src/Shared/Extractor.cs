@@ -124,17 +124,59 @@ internal static class Extractor
             name = ctorName;
         }
 
+        int? retries = null, maxAttempts = null, backoff = null, onDependencyFailure = null;
+        double? backoffBase = null, backoffCap = null, jitter = null, timeout = null;
+        var retryOn = new List<RetryType>();
         foreach (var named in taskAttribute.NamedArguments)
         {
-            if (named.Key == "Name" && named.Value.Value is string s)
+            var value = named.Value.Value;
+            switch (named.Key)
             {
-                name = s;
-            }
-            else if (named.Key == "Backend" && named.Value.Value is int b)
-            {
-                backend = b;
+                case "Name" when value is string s:
+                    name = s;
+                    break;
+                case "Backend" when value is int b:
+                    backend = b;
+                    break;
+                case "Retries" when value is int r:
+                    retries = r;
+                    break;
+                case "MaxAttempts" when value is int m:
+                    maxAttempts = m;
+                    break;
+                case "Backoff" when value is int k:
+                    backoff = k;
+                    break;
+                case "OnDependencyFailure" when value is int f:
+                    onDependencyFailure = f;
+                    break;
+                case "BackoffBaseSeconds":
+                    backoffBase = AsDouble(value);
+                    break;
+                case "BackoffCapSeconds":
+                    backoffCap = AsDouble(value);
+                    break;
+                case "BackoffJitter":
+                    jitter = AsDouble(value);
+                    break;
+                case "TimeoutSeconds":
+                    timeout = AsDouble(value);
+                    break;
+                case "RetryOn" when named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull:
+                    foreach (var item in named.Value.Values)
+                    {
+                        if (item.Value is ITypeSymbol retryType)
+                        {
+                            var typeRef = ExtractType(retryType);
+                            retryOn.Add(new RetryType(typeRef.Display, typeRef.AssignableTo.Contains(WellKnownNames.Exception)));
+                        }
+                    }
+
+                    break;
             }
         }
+
+        var options = new TaskOptionsModel(retries, maxAttempts, backoff, backoffBase, backoffCap, jitter, timeout, onDependencyFailure, retryOn.ToEquatableArray());
 
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -179,7 +221,8 @@ internal static class Extractor
             dependsOn.ToEquatableArray(),
             UnsupportedReason(method, returnKind),
             declarationIndex,
-            memberIndex);
+            memberIndex,
+            options);
     }
 
     /// <summary>The dependency names of one [DependsOn], in argument order (null entries are kept as empty).</summary>
@@ -200,6 +243,15 @@ internal static class Extractor
             }
         }
     }
+
+    private static double? AsDouble(object? value) => value switch
+    {
+        double d => d,
+        float f => f,
+        int i => i,
+        long l => l,
+        _ => null,
+    };
 
     private static ParameterModel ExtractParameter(IParameterSymbol parameter)
     {
@@ -229,7 +281,9 @@ internal static class Extractor
             unsupported = $"parameter '{parameter.Name}' is 'params'; remove 'params' and take the array";
         }
 
-        return new ParameterModel(parameter.Name, type, kind, unsupported);
+        var nullable = parameter.Type.NullableAnnotation == NullableAnnotation.Annotated ||
+                       parameter.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+        return new ParameterModel(parameter.Name, type, kind, unsupported, nullable);
     }
 
     private static string? UnsupportedReason(IMethodSymbol method, ReturnKind returnKind)

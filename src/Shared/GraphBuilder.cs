@@ -18,7 +18,8 @@ internal static class GraphBuilder
         "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "Definition", "Mermaid",
         "StartNew", "RunNew", "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "Store",
-        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals",
+        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached",
+        "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged", "ProgressChanged", "RunToken",
     };
 
     public const string RunnerParameter = "runner";
@@ -89,6 +90,7 @@ internal static class GraphBuilder
                 }
             }
 
+            ValidateOptions(task, i, problems);
             if (task.Backend == WellKnownNames.BackendThread && (task.ReturnKind is not (ReturnKind.Void or ReturnKind.Value) || task.IsAsyncKeyword))
             {
                 problems.Add(new Problem(DiagnosticIds.AsyncOnThread, i, -1, Args(task.TaskName)));
@@ -136,6 +138,19 @@ internal static class GraphBuilder
             {
                 var parameter = task.Parameters[p];
                 var argument = BindParameter(tasks, i, p, dependencies[i], problems);
+                if (argument.Kind == ArgumentKind.Dependency &&
+                    task.Options.OnDependencyFailure == WellKnownNames.DependencyFailureRunAnyway)
+                {
+                    if (!parameter.IsNullable)
+                    {
+                        problems.Add(new Problem(DiagnosticIds.RunAnywayBinding, i, p, Args(parameter.Name, task.TaskName, tasks[argument.Dependency].TaskName)));
+                    }
+                    else if (tasks[argument.Dependency].ResultType is { } result && parameter.Type.Key == result.Key + "?")
+                    {
+                        argument = argument with { LiftToNullable = true };
+                    }
+                }
+
                 if (argument.Kind is ArgumentKind.CancellationToken or ArgumentKind.TaskContext)
                 {
                     observes = true;
@@ -186,7 +201,8 @@ internal static class GraphBuilder
                 task.ResultType?.Display,
                 arguments.ToEquatableArray(),
                 dependencies[i].ToEquatableArray(),
-                observes));
+                observes,
+                task.Options));
         }
 
         var visibility = type.Visibility;
@@ -216,6 +232,83 @@ internal static class GraphBuilder
             Mermaid(tasks, dependencies),
             problems.ToEquatableArray());
     }
+
+    private static void ValidateOptions(TaskModel task, int index, List<Problem> problems)
+    {
+        var o = task.Options;
+        if (o.IsDefault && task.Backend is >= 0 and <= WellKnownNames.BackendMax)
+        {
+            return;
+        }
+
+        void Invalid(string option, string value, string rule) =>
+            problems.Add(new Problem(DiagnosticIds.InvalidOptionValue, index, -1, Args(option, task.TaskName, value, rule), option));
+
+        if (task.Backend is < 0 or > WellKnownNames.BackendMax)
+        {
+            Invalid("Backend", Number(task.Backend), "use a member of the Backend enum");
+        }
+
+        if (o.Retries is not null && o.MaxAttempts is not null)
+        {
+            problems.Add(new Problem(DiagnosticIds.BothRetriesAndMaxAttempts, index, -1, Args(task.TaskName), "MaxAttempts"));
+        }
+
+        if (o.Retries is < 0)
+        {
+            Invalid("Retries", Number(o.Retries.Value), "it counts additional attempts and must be 0 or more");
+        }
+
+        if (o.MaxAttempts is < 1)
+        {
+            Invalid("MaxAttempts", Number(o.MaxAttempts.Value), "it counts every attempt and must be 1 or more");
+        }
+
+        if (o.Backoff is < 0 or > 2)
+        {
+            Invalid("Backoff", Number(o.Backoff.Value), "use None, Linear or Exponential");
+        }
+
+        if (o.OnDependencyFailure is < 0 or > 2)
+        {
+            Invalid("OnDependencyFailure", Number(o.OnDependencyFailure.Value), "use Fail, Skip or RunAnyway");
+        }
+
+        if (o.TimeoutSeconds is { } timeout && !(timeout > 0 && timeout <= MaxSeconds))
+        {
+            Invalid("TimeoutSeconds", Number(timeout), "a timeout must be a positive number of seconds; leave it out for no timeout");
+        }
+
+        if (o.BackoffBaseSeconds is { } backoffBase && !(backoffBase >= 0 && backoffBase <= MaxSeconds))
+        {
+            Invalid("BackoffBaseSeconds", Number(backoffBase), "it must be 0 or more seconds");
+        }
+
+        if (o.BackoffCapSeconds is { } cap && !(cap >= 0 && cap <= MaxSeconds))
+        {
+            Invalid("BackoffCapSeconds", Number(cap), "it must be 0 or more seconds");
+        }
+
+        if (o.BackoffJitter is { } jitter && !(jitter >= 0 && jitter <= 1))
+        {
+            Invalid("BackoffJitter", Number(jitter), "it is a fraction of the delay between 0 and 1");
+        }
+
+        foreach (var retryType in o.RetryOn)
+        {
+            if (!retryType.IsException)
+            {
+                problems.Add(new Problem(DiagnosticIds.RetryOnNotException, index, -1, Args(retryType.Display, task.TaskName), "RetryOn"));
+            }
+        }
+    }
+
+    /// <summary>The largest number of seconds a TimeSpan holds, with margin.</summary>
+    private const double MaxSeconds = 9.2e11;
+
+    private static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static BoundArgument BindParameter(EquatableArray<TaskModel> tasks, int taskIndex, int parameterIndex, List<int> dependencies, List<Problem> problems)
     {

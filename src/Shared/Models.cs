@@ -46,7 +46,27 @@ internal sealed record TypeRef(string Display, string Key, EquatableArray<string
     }
 }
 
-internal sealed record ParameterModel(string Name, TypeRef Type, ParameterKind Kind, string? UnsupportedReason);
+internal sealed record ParameterModel(string Name, TypeRef Type, ParameterKind Kind, string? UnsupportedReason, bool IsNullable);
+
+/// <summary>A type named in <c>RetryOn</c>.</summary>
+internal sealed record RetryType(string Display, bool IsException);
+
+/// <summary>The options given on [Task]; null means not given (the runtime default applies).</summary>
+internal sealed record TaskOptionsModel(
+    int? Retries,
+    int? MaxAttempts,
+    int? Backoff,
+    double? BackoffBaseSeconds,
+    double? BackoffCapSeconds,
+    double? BackoffJitter,
+    double? TimeoutSeconds,
+    int? OnDependencyFailure,
+    EquatableArray<RetryType> RetryOn)
+{
+    public static readonly TaskOptionsModel None = new(null, null, null, null, null, null, null, null, EquatableArray<RetryType>.Empty);
+
+    public bool IsDefault => Equals(None);
+}
 
 /// <summary>One [Task] method, with nothing but values in it.</summary>
 internal sealed record TaskModel(
@@ -61,7 +81,8 @@ internal sealed record TaskModel(
     EquatableArray<string> DependsOn,
     string? UnsupportedReason,
     int DeclarationIndex,
-    int MemberIndex);
+    int MemberIndex,
+    TaskOptionsModel Options);
 
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -88,7 +109,8 @@ internal sealed record WorkflowModel(WorkflowTypeModel Type, EquatableArray<Task
 /// <param name="Task">The task index (-1 for the class).</param>
 /// <param name="Detail">A parameter index or a dependency index, depending on the id; -1 for the task itself.</param>
 /// <param name="Args">The message arguments.</param>
-internal sealed record Problem(string Id, int Task, int Detail, EquatableArray<string> Args);
+/// <param name="Option">For option problems, the name of the [Task] property at fault.</param>
+internal sealed record Problem(string Id, int Task, int Detail, EquatableArray<string> Args, string? Option = null);
 
 internal enum ArgumentKind
 {
@@ -99,7 +121,8 @@ internal enum ArgumentKind
 }
 
 /// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
-internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency);
+/// <param name="LiftToNullable">The parameter is <c>T?</c> of a value-type result: it receives null when the dependency did not complete.</param>
+internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency, bool LiftToNullable = false);
 
 internal sealed record BoundTask(
     bool IsSupported,
@@ -112,7 +135,8 @@ internal sealed record BoundTask(
     string? ResultType,
     EquatableArray<BoundArgument> Arguments,
     EquatableArray<int> Dependencies,
-    bool ObservesCancellation);
+    bool ObservesCancellation,
+    TaskOptionsModel Options);
 
 internal sealed record WorkflowInput(string Name, string Type);
 
@@ -144,6 +168,10 @@ internal static class DiagnosticIds
     public const string SelfDependency = "WFY012";
     public const string DependsOnWithoutTask = "WFY013";
     public const string ReservedInputName = "WFY014";
+    public const string BothRetriesAndMaxAttempts = "WFY005";
+    public const string InvalidOptionValue = "WFY007";
+    public const string RunAnywayBinding = "WFY015";
+    public const string RetryOnNotException = "WFY016";
 }
 
 internal static class WellKnownNames
@@ -153,4 +181,7 @@ internal static class WellKnownNames
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const int BackendThread = 2;
+    public const int BackendMax = 3;
+    public const int DependencyFailureRunAnyway = 2;
+    public const string Exception = "global::System.Exception";
 }

@@ -83,6 +83,33 @@ internal static class DiagnosticDescriptors
         "Workflow input name is reserved",
         "Parameter '{1}' of task '{0}' would become a workflow input named '{1}', a name RunAsync uses for its own parameter. Rename the parameter.");
 
+    public static readonly DiagnosticDescriptor BothRetriesAndMaxAttempts = Error(
+        DiagnosticIds.BothRetriesAndMaxAttempts,
+        "Workflowy.Options",
+        "Both Retries and MaxAttempts",
+        "Task '{0}' sets both Retries and MaxAttempts, which say the same thing two ways. Keep one: Retries = n is MaxAttempts = n + 1.");
+
+    public static readonly DiagnosticDescriptor InvalidOptionValue = Error(
+        DiagnosticIds.InvalidOptionValue,
+        "Workflowy.Options",
+        "Invalid task option value",
+        "Option {0} of task '{1}' has the invalid value {2}: {3}.");
+
+    public static readonly DiagnosticDescriptor RunAnywayBinding = new(
+        DiagnosticIds.RunAnywayBinding,
+        "RunAnyway task binds a dependency result",
+        "Parameter '{0}' of task '{1}' takes the result of '{2}', but the task runs even when '{2}' did not complete (OnDependencyFailure = RunAnyway) and then receives default. Make the parameter nullable to say you handle that, or use another policy.",
+        "Workflowy.Binding",
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpBase + DiagnosticIds.RunAnywayBinding.ToLowerInvariant());
+
+    public static readonly DiagnosticDescriptor RetryOnNotException = Error(
+        DiagnosticIds.RetryOnNotException,
+        "Workflowy.Options",
+        "RetryOn type is not an exception",
+        "RetryOn of task '{1}' names {0}, which is not an exception type, so it can never match a failure. Name exception types only.");
+
     private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

@@ -30,6 +30,10 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SelfDependency,
         DiagnosticDescriptors.DependsOnWithoutTask,
         DiagnosticDescriptors.ReservedInputName,
+        DiagnosticDescriptors.BothRetriesAndMaxAttempts,
+        DiagnosticDescriptors.InvalidOptionValue,
+        DiagnosticDescriptors.RunAnywayBinding,
+        DiagnosticDescriptors.RetryOnNotException,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />
@@ -108,6 +112,11 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
 
         var method = methods[problem.Task];
         var fallback = method.Locations.FirstOrDefault();
+        if (problem.Option is { } option)
+        {
+            return OptionLocation(method, option, ct) ?? fallback;
+        }
+
         if (problem.Detail < 0)
         {
             return fallback;
@@ -144,6 +153,26 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         }
 
         return type.Locations.FirstOrDefault();
+    }
+
+    /// <summary>The <c>Option = value</c> argument of the method's [Task] attribute.</summary>
+    private static Location? OptionLocation(IMethodSymbol method, string option, CancellationToken ct)
+    {
+        foreach (var attribute in method.GetAttributes().Where(Extractor.IsTaskAttribute))
+        {
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } arguments })
+            {
+                foreach (var argument in arguments.Arguments)
+                {
+                    if (argument.NameEquals?.Name.Identifier.ValueText == option)
+                    {
+                        return argument.GetLocation();
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The syntax of the n-th dependency name, counting across every [DependsOn] of the method.</summary>

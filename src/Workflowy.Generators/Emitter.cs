@@ -108,7 +108,8 @@ internal static class Emitter
         {
             var deps = string.Concat(task.Dependencies.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)));
             var returnsTask = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
-            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(task.Backend)}, {(returnsTask ? "true" : "false")}{deps}),");
+            var options = workflow.IsValid ? Options(task.Options) : null;
+            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(task.Backend)}, {(returnsTask ? "true" : "false")}{deps}){options},");
         }
 
         w.Indent--;
@@ -242,6 +243,7 @@ internal static class Emitter
         ArgumentKind.CancellationToken => "cancellationToken",
         ArgumentKind.TaskContext => $"CreateContext({index.ToString(CultureInfo.InvariantCulture)}, cancellationToken)",
         ArgumentKind.Input => InputField(argument.InputName) + "!",
+        ArgumentKind.Dependency when argument.LiftToNullable => $"ResultOrNull({Id(workflow.Tasks[argument.Dependency].PropertyName)})",
         _ => $"ResultOf({Id(workflow.Tasks[argument.Dependency].PropertyName)})!",
     };
 
@@ -250,6 +252,65 @@ internal static class Emitter
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
     /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
+    /// <summary>The object initializer that sets the options given on [Task], or empty when none were.</summary>
+    private static string Options(TaskOptionsModel o)
+    {
+        if (o.IsDefault)
+        {
+            return string.Empty;
+        }
+
+        var parts = new List<string>();
+        if (o.Retries is { } retries)
+        {
+            parts.Add($"Retries = {retries.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (o.MaxAttempts is { } maxAttempts)
+        {
+            parts.Add($"MaxAttempts = {maxAttempts.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (o.Backoff is { } backoff)
+        {
+            parts.Add($"Backoff = {Rt}Backoff.{(backoff == 0 ? "None" : backoff == 1 ? "Linear" : "Exponential")}");
+        }
+
+        if (o.BackoffBaseSeconds is { } backoffBase)
+        {
+            parts.Add($"BackoffBase = global::System.TimeSpan.FromSeconds({Double(backoffBase)})");
+        }
+
+        if (o.BackoffCapSeconds is { } cap)
+        {
+            parts.Add($"BackoffCap = global::System.TimeSpan.FromSeconds({Double(cap)})");
+        }
+
+        if (o.BackoffJitter is { } jitter)
+        {
+            parts.Add($"BackoffJitter = {Double(jitter)}");
+        }
+
+        if (o.RetryOn.Count > 0)
+        {
+            parts.Add($"RetryOn = static e => {string.Join(" || ", o.RetryOn.Select(t => $"e is {t.Display.TrimEnd('?')}"))}");
+        }
+
+        if (o.TimeoutSeconds is { } timeout)
+        {
+            parts.Add($"Timeout = global::System.TimeSpan.FromSeconds({Double(timeout)})");
+        }
+
+        if (o.OnDependencyFailure is { } policy)
+        {
+            parts.Add($"OnDependencyFailure = {Rt}DependencyFailure.{(policy == 0 ? "Fail" : policy == 1 ? "Skip" : "RunAnyway")}");
+        }
+
+        return $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", parts)} }} }}";
+    }
+
+    private static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
+
     private static string HandleType(BoundTask task) =>
         task.ResultType is null || !task.IsSupported ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
 
@@ -261,6 +322,7 @@ internal static class Emitter
     {
         1 => Rt + "Backend.Async",
         2 => Rt + "Backend.Thread",
+        3 => Rt + "Backend.Serial",
         0 => Rt + "Backend.Default",
         _ => $"({Rt}Backend){backend.ToString(CultureInfo.InvariantCulture)}",
     };

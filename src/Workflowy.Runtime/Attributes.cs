@@ -15,11 +15,16 @@ public enum Backend
     /// <summary>The body is synchronous and runs to its end on a thread-pool worker, occupying one of the runner's workers.
     /// A body that returns a task cannot use this backend (diagnostic WFY002).</summary>
     Thread = 2,
+
+    /// <summary>The body runs on the runner's dedicated serial worker: one job at a time, in the order they became
+    /// ready, with the execution context (async locals) of whoever started the run or submitted the task.</summary>
+    Serial = 3,
 }
 
 /// <summary>
 /// Marks a method of a <c>partial</c> class as a workflow task. The Workflowy source generator turns the
-/// class's tasks into a typed run object and a validated dependency graph.
+/// class's tasks into a typed run object and a validated dependency graph. Option values are checked at compile
+/// time (WFY005, WFY007).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 [Conditional("WORKFLOWY_KEEP_ATTRIBUTES")]
@@ -38,6 +43,33 @@ public sealed class TaskAttribute : Attribute
 
     /// <summary>Where the body runs (default: <see cref="Backend.Default"/>).</summary>
     public Backend Backend { get; set; }
+
+    /// <summary>Additional attempts after a failure (≥ 0; default 0). Do not combine with <see cref="MaxAttempts"/>.</summary>
+    public int Retries { get; set; }
+
+    /// <summary>Attempts in all (≥ 1; default 1). Do not combine with <see cref="Retries"/>.</summary>
+    public int MaxAttempts { get; set; }
+
+    /// <summary>The delay between attempts (default: <see cref="Workflowy.Backoff.Exponential"/>).</summary>
+    public Backoff Backoff { get; set; } = Backoff.Exponential;
+
+    /// <summary>The backoff base in seconds (≥ 0; default 1).</summary>
+    public double BackoffBaseSeconds { get; set; } = 1;
+
+    /// <summary>The longest backoff delay in seconds (≥ 0; default 30).</summary>
+    public double BackoffCapSeconds { get; set; } = 30;
+
+    /// <summary>Random jitter as a fraction of the delay, between 0 and 1 (default 0): each delay is reduced by up to this fraction.</summary>
+    public double BackoffJitter { get; set; }
+
+    /// <summary>The exception types that are retried (default: any exception, except the task's cancellation and its own timeout).</summary>
+    public Type[]? RetryOn { get; set; }
+
+    /// <summary>Per-attempt timeout in seconds (&gt; 0; default: none). A timeout is terminal: it is not retried.</summary>
+    public double TimeoutSeconds { get; set; }
+
+    /// <summary>What happens when a dependency did not complete (default: <see cref="DependencyFailure.Fail"/>).</summary>
+    public DependencyFailure OnDependencyFailure { get; set; }
 }
 
 /// <summary>

@@ -25,13 +25,13 @@ public class WorkflowException : Exception
     public string? RunId { get; init; }
 }
 
-/// <summary>A task did not run because one or more of its dependencies did not complete.</summary>
+/// <summary>A task did not run because one or more of its dependencies did not complete (it failed, or was skipped).</summary>
 public sealed class DependencyFailedException : WorkflowException
 {
     /// <summary>Creates the exception.</summary>
-    public DependencyFailedException(string taskName, string runId, IReadOnlyList<string> failedDependencies)
+    public DependencyFailedException(string taskName, string runId, IReadOnlyList<string> failedDependencies, bool skipped = false)
         : base(
-            $"Task '{taskName}' in run {runId} did not run because its dependenc{(failedDependencies.Count == 1 ? "y" : "ies")} " +
+            $"Task '{taskName}' in run {runId} {(skipped ? "was skipped" : "did not run")} because its dependenc{(failedDependencies.Count == 1 ? "y" : "ies")} " +
             $"'{string.Join("', '", failedDependencies)}' did not complete.")
     {
         TaskName = taskName;
@@ -56,6 +56,72 @@ public sealed class TaskNotStartedException : WorkflowException
                 ? $"Task '{taskName}' in run {runId} never started: the run ended before it was ready."
                 : $"Task '{taskName}' in run {runId} never started: the run ended early after a failure ({runFailure.GetType().Name}: {runFailure.Message}).",
             runFailure)
+    {
+        TaskName = taskName;
+        RunId = runId;
+    }
+}
+
+/// <summary>An attempt of a task ran longer than its timeout. Timeouts are terminal: the task is not retried.</summary>
+public sealed class TaskTimeoutException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public TaskTimeoutException(string taskName, string runId, int attempt, TimeSpan timeout, bool abandoned)
+        : base(
+            $"Task '{taskName}' in run {runId} timed out after {timeout.TotalSeconds:0.###} s (attempt {attempt})" +
+            (abandoned ? "; its synchronous body could not be interrupted and was abandoned on its thread." : "."))
+    {
+        TaskName = taskName;
+        RunId = runId;
+        Attempt = attempt;
+        Timeout = timeout;
+        Abandoned = abandoned;
+    }
+
+    /// <summary>The attempt that timed out (1-based).</summary>
+    public int Attempt { get; }
+
+    /// <summary>The per-attempt timeout.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Whether the body was still running synchronously on a thread when it timed out and was left to finish there.</summary>
+    public bool Abandoned { get; }
+}
+
+/// <summary>A task was cancelled: through its handle, its run, its runner, its parent, or the run's token.</summary>
+public sealed class TaskCancelledException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public TaskCancelledException(string taskName, string runId, Exception? innerException = null)
+        : base($"Task '{taskName}' in run {runId} was cancelled.", innerException)
+    {
+        TaskName = taskName;
+        RunId = runId;
+    }
+}
+
+/// <summary>A task failed on every attempt it was allowed; <see cref="Exception.InnerException"/> is the last failure.</summary>
+public sealed class RetriesExhaustedException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public RetriesExhaustedException(string taskName, string runId, int attempts, Exception lastFailure)
+        : base($"Task '{taskName}' in run {runId} failed after {attempts} attempts; the last failure was {lastFailure.GetType().Name}: {lastFailure.Message}", lastFailure)
+    {
+        TaskName = taskName;
+        RunId = runId;
+        Attempts = attempts;
+    }
+
+    /// <summary>How many attempts were made.</summary>
+    public int Attempts { get; }
+}
+
+/// <summary>A dynamic submission would make the graph (or the task hierarchy) wait on itself.</summary>
+public sealed class WorkflowCycleException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public WorkflowCycleException(string message, string? taskName, string runId)
+        : base(message)
     {
         TaskName = taskName;
         RunId = runId;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -7,50 +8,97 @@ using System.Threading.Tasks;
 namespace Workflowy;
 
 /// <summary>
-/// One task of one run: its state, attempts and error, awaitable until it is terminal.
+/// One task of one run: its state, attempts, progress and error, awaitable until it is terminal.
 /// Tasks with a result get a <see cref="TaskHandle{T}"/>.
 /// </summary>
 public class TaskHandle
 {
+    private static readonly object Sealed = new();
+
     private int _state;
     private int _attempts;
     private Exception? _exception;
     private object? _completionSource;
     private CancellationTokenSource? _attemptCancellation;
     private int _cancelRequested;
-    internal volatile bool HasIncompleteDependency;
+    private object? _dynamicDependents;
+    private object? _children;
+    private TaskContext? _context;
+    private double _progress;
+    private string? _progressMessage;
 
-    internal TaskHandle(WorkflowRun run, int index)
+    internal volatile bool HasIncompleteDependency;
+    internal int PendingDependencies;
+    internal long Sequence;
+    internal int AttemptClaim;
+    internal ITimer? TimeoutTimer;
+    internal int InlineThread;
+    internal volatile bool WorkerAbandoned;
+    internal TaskHandle[]? DynamicDependencies;
+    internal Func<TaskHandle, CancellationToken, ValueTask>? Body;
+    internal Delegate? UserBody;
+    internal ExecutionContext? CapturedContext;
+    internal bool Detached;
+    internal SerialWorker? SerialOwner;
+    internal volatile bool SerialPending;
+
+    internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
     {
         Run = run;
         Index = index;
+        Name = name;
+        Options = options;
+        Backend = backend;
+        ReturnsTask = returnsTask;
+        ObservesCancellation = observesCancellation;
+        Parent = parent;
     }
 
     /// <summary>The run this task belongs to.</summary>
     public WorkflowRun Run { get; }
 
-    /// <summary>The task's index in its workflow graph.</summary>
+    /// <summary>The task's index in its run (graph tasks first, then dynamic submissions in order).</summary>
     public int Index { get; }
 
     /// <summary>The task's name.</summary>
-    public string Name => Run.Graph.Tasks[Index].Name;
+    public string Name { get; }
+
+    /// <summary>How the task runs (attempts, backoff, timeout, dependency-failure policy).</summary>
+    public TaskOptions Options { get; }
+
+    /// <summary>The backend the body runs on (<see cref="Backend.Default"/> resolved against the runner).</summary>
+    public Backend Backend { get; }
+
+    /// <summary>The task that submitted this one from inside its body, if any.</summary>
+    public TaskHandle? Parent { get; }
 
     /// <summary>The current state.</summary>
     public TaskState State => (TaskState)Volatile.Read(ref _state);
 
-    /// <summary>How many times the body was started.</summary>
+    /// <summary>How many attempts of the body were started.</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 
-    /// <summary>Why the task failed or was cancelled; null while it runs or when it completed.</summary>
+    /// <summary>Why the task failed, was cancelled or skipped; null while it runs or when it completed.</summary>
     public Exception? Exception => Volatile.Read(ref _exception);
+
+    /// <summary>The last progress fraction reported by the body, between 0 and 1.</summary>
+    public double Progress => Volatile.Read(ref _progress);
+
+    /// <summary>The last progress message reported by the body.</summary>
+    public string? ProgressMessage => Volatile.Read(ref _progressMessage);
 
     /// <summary>Whether the task reached a terminal state (completed, failed, cancelled or skipped).</summary>
     public bool IsTerminal => IsTerminalState(State);
 
+    internal bool ReturnsTask { get; }
+
+    internal bool ObservesCancellation { get; }
+
     /// <summary>
-    /// Cancels the task. A task that has not started is cancelled at once and never runs (its dependents see a
-    /// dependency that did not complete); a running task's cancellation token is signalled, and it ends
-    /// <see cref="TaskState.Cancelled"/> if its body observes it. Returns false when the task was already terminal.
+    /// Cancels the task and the tasks it submitted. A task that has not started is cancelled at once and never runs
+    /// (its dependents see a dependency that did not complete); a task waiting to retry stops waiting and ends
+    /// cancelled; a running task's token is signalled, and it ends <see cref="TaskState.Cancelled"/> unless its body
+    /// completes anyway. Returns false when the task was already terminal.
     /// </summary>
     public bool Cancel()
     {
@@ -61,9 +109,8 @@ public class TaskHandle
             {
                 case TaskState.Pending:
                 case TaskState.Ready:
-                    if (TryTransition(state, TaskState.Cancelled))
+                    if (Run.TryCancelNotStarted(this, state))
                     {
-                        Run.OnCancelledBeforeStart(this);
                         return true;
                     }
 
@@ -80,6 +127,7 @@ public class TaskHandle
                         // The attempt ended while we were cancelling it.
                     }
 
+                    CancelChildren();
                     return true;
                 default:
                     return false;
@@ -87,7 +135,23 @@ public class TaskHandle
         }
     }
 
-    /// <summary>A task that ends when this task is terminal: completes, faults with its exception, or is cancelled.</summary>
+    /// <summary>
+    /// Detaches this task from the task that submitted it: it is no longer cancelled when its parent is cancelled
+    /// or finishes. Returns false if it has no parent.
+    /// </summary>
+    public bool Detach()
+    {
+        if (Parent is null)
+        {
+            return false;
+        }
+
+        Detached = true;
+        Parent.RemoveChild(this);
+        return true;
+    }
+
+    /// <summary>A task that ends when this task is terminal: completes, or faults with its exception.</summary>
     public Task AsTask() => GetCompletionTask();
 
     /// <summary>Awaits the task: returns when it completed, throws its exception otherwise.</summary>
@@ -137,7 +201,25 @@ public class TaskHandle
 
     internal void SetState(TaskState state) => Volatile.Write(ref _state, (int)state);
 
-    internal int BeginAttempt() => Interlocked.Increment(ref _attempts);
+    internal int BeginAttempt()
+    {
+        _context = null;
+        return Interlocked.Increment(ref _attempts);
+    }
+
+    internal void ResetForRerun()
+    {
+        Volatile.Write(ref _exception, null);
+        Volatile.Write(ref _attempts, 0);
+        Volatile.Write(ref _cancelRequested, 0);
+        Volatile.Write(ref _completionSource, null);
+        Volatile.Write(ref _dynamicDependents, null);
+        HasIncompleteDependency = false;
+        WorkerAbandoned = false;
+        Sequence = 0;
+        _context = null;
+        SetState(TaskState.Pending);
+    }
 
     internal bool CancelRequested => Volatile.Read(ref _cancelRequested) != 0;
 
@@ -153,19 +235,144 @@ public class TaskHandle
         return cts.Token;
     }
 
-    internal bool AttemptWasCancelled => Volatile.Read(ref _attemptCancellation)?.IsCancellationRequested == true;
+    internal CancellationTokenSource? AttemptCancellation => Volatile.Read(ref _attemptCancellation);
 
     internal void EndAttempt()
     {
-        var cts = Interlocked.Exchange(ref _attemptCancellation, null);
-        cts?.Dispose();
+        Interlocked.Exchange(ref TimeoutTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _attemptCancellation, null)?.Dispose();
     }
 
-    internal void SetTerminal(TaskState state, Exception? exception)
+    internal TaskContext GetContext()
     {
-        Volatile.Write(ref _exception, exception);
-        SetState(state);
-        SignalCompletion();
+        var context = _context;
+        if (context is null || context.Attempt != Attempts)
+        {
+            context = new TaskContext(this, Attempts, Volatile.Read(ref _attemptCancellation)?.Token ?? Run.RunToken);
+            _context = context;
+        }
+
+        return context;
+    }
+
+    internal void SetException(Exception? exception) => Volatile.Write(ref _exception, exception);
+
+    internal void ReportProgress(double fraction, string? message)
+    {
+        fraction = double.IsNaN(fraction) ? 0 : Math.Clamp(fraction, 0, 1);
+        Volatile.Write(ref _progressMessage, message);
+        Volatile.Write(ref _progress, fraction);
+        Run.OnProgress(this, fraction, message);
+    }
+
+    /// <summary>Adds a dynamic dependent; false if this task is already terminal (its outcome must be applied at once).</summary>
+    internal bool TryAddDependent(TaskHandle dependent)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _dynamicDependents);
+            if (ReferenceEquals(current, Sealed))
+            {
+                return false;
+            }
+
+            if (current is null)
+            {
+                var list = new List<TaskHandle> { dependent };
+                if (Interlocked.CompareExchange(ref _dynamicDependents, list, null) is null)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            var existing = (List<TaskHandle>)current;
+            lock (existing)
+            {
+                if (!ReferenceEquals(Volatile.Read(ref _dynamicDependents), existing))
+                {
+                    continue;
+                }
+
+                existing.Add(dependent);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Seals the dynamic dependents (no more can be added) and returns them.</summary>
+    internal List<TaskHandle>? SealDependents()
+    {
+        var current = Interlocked.Exchange(ref _dynamicDependents, Sealed);
+        if (current is List<TaskHandle> list)
+        {
+            lock (list)
+            {
+                return list;
+            }
+        }
+
+        return null;
+    }
+
+    internal void AddChild(object child)
+    {
+        var list = Volatile.Read(ref _children) as List<object>;
+        if (list is null)
+        {
+            var created = new List<object>();
+            list = (List<object>)(Interlocked.CompareExchange(ref _children, created, null) ?? created);
+        }
+
+        lock (list)
+        {
+            list.Add(child);
+        }
+
+        if (IsTerminal)
+        {
+            CancelChildren();
+        }
+    }
+
+    internal void RemoveChild(object child)
+    {
+        if (Volatile.Read(ref _children) is List<object> list)
+        {
+            lock (list)
+            {
+                list.Remove(child);
+            }
+        }
+    }
+
+    /// <summary>Cancels the children (submitted tasks, nested runs) that are not detached.</summary>
+    internal void CancelChildren()
+    {
+        if (Volatile.Read(ref _children) is not List<object> list)
+        {
+            return;
+        }
+
+        object[] children;
+        lock (list)
+        {
+            children = list.ToArray();
+        }
+
+        foreach (var child in children)
+        {
+            switch (child)
+            {
+                case TaskHandle { Detached: false } task:
+                    task.Cancel();
+                    break;
+                case WorkflowRun { IsDetached: false } run:
+                    run.Cancel();
+                    break;
+            }
+        }
     }
 
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
@@ -204,24 +411,8 @@ public class TaskHandle
     private protected virtual void FailSource(object source, Exception? exception) =>
         SetFailure((TaskCompletionSource<bool>)source, exception);
 
-    private protected void SetFailure<TResult>(TaskCompletionSource<TResult> tcs, Exception? exception)
-    {
-        if (State == TaskState.Cancelled)
-        {
-            if (exception is OperationCanceledException oce)
-            {
-                tcs.TrySetCanceled(oce.CancellationToken);
-            }
-            else
-            {
-                tcs.TrySetCanceled();
-            }
-        }
-        else
-        {
-            tcs.TrySetException(exception ?? new WorkflowException($"Task '{Name}' in run {Run.RunId} ended {State}.") { TaskName = Name, RunId = Run.RunId });
-        }
-    }
+    private protected void SetFailure<TResult>(TaskCompletionSource<TResult> tcs, Exception? exception) =>
+        tcs.TrySetException(exception ?? new WorkflowException($"Task '{Name}' in run {Run.RunId} ended {State}.") { TaskName = Name, RunId = Run.RunId });
 }
 
 /// <summary>One task with a result of type <typeparamref name="T"/>: awaiting it gives the result.</summary>
@@ -230,14 +421,14 @@ public sealed class TaskHandle<T> : TaskHandle
 {
     internal T ResultValue = default!;
 
-    internal TaskHandle(WorkflowRun run, int index)
-        : base(run, index)
+    internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
+        : base(run, index, name, options, backend, returnsTask, observesCancellation, parent)
     {
     }
 
     /// <summary>
-    /// The result. Throws the task's exception if it failed, and <see cref="InvalidOperationException"/> if it has
-    /// not completed (await the handle to wait for it).
+    /// The result. Throws the task's exception if it failed (or was cancelled or skipped), and
+    /// <see cref="InvalidOperationException"/> if it has not completed (await the handle to wait for it).
     /// </summary>
     public T Result
     {
@@ -253,6 +444,10 @@ public sealed class TaskHandle<T> : TaskHandle
 
     /// <summary>Awaits the task: gives its result, or throws its exception.</summary>
     public new TaskAwaiter<T> GetAwaiter() => EnsureCompletionSource<T>().Task.GetAwaiter();
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the result (throws <see cref="TimeoutException"/> if the task is not terminal by then).</summary>
+    public async Task<T> GetResultAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        await AsTask().WaitAsync(timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
 
     private protected override Task GetCompletionTask() => EnsureCompletionSource<T>().Task;
 

@@ -39,6 +39,9 @@ public sealed class WorkflowGraphNode
     /// <summary>Whether the body returns a <c>Task</c> or <c>ValueTask</c>.</summary>
     public bool ReturnsTask { get; }
 
+    /// <summary>The task's options from its <c>[Task]</c> attribute (attempts, backoff, timeout, dependency-failure policy).</summary>
+    public TaskOptions Options { get; init; } = TaskOptions.Default;
+
     /// <summary>Indices of the tasks this one depends on.</summary>
     public IReadOnlyList<int> Dependencies => DependenciesArray;
 
@@ -59,6 +62,9 @@ public sealed class WorkflowGraph
     private readonly int[] _order;
     private readonly WorkflowGraphEdge[] _edges;
     private readonly Dictionary<string, int> _byName;
+
+    /// <summary>An empty graph (the graph of a run of dynamic tasks only).</summary>
+    public static WorkflowGraph Empty(string name) => new(name, Array.Empty<WorkflowGraphNode>(), Array.Empty<int>(), "flowchart TD\n");
 
     /// <summary>Builds the graph; called by generated code. The order must be a topological order of the nodes.</summary>
     public WorkflowGraph(string name, WorkflowGraphNode[] tasks, int[] topologicalOrder, string mermaid)

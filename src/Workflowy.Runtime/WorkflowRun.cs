@@ -5,54 +5,73 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 
 namespace Workflowy;
 
 /// <summary>
-/// One run of a workflow graph. The generator derives a typed run class from it per workflow
-/// (<c>MyWorkflowRun</c>) with one <see cref="TaskHandle{T}"/> property per task.
+/// One run of a workflow: the tasks of its generated graph plus any task submitted to it. The generator derives a
+/// typed run class from it per workflow (<c>MyWorkflowRun</c>) with one <see cref="TaskHandle{T}"/> property per
+/// task; <see cref="WorkflowRunner.CreateRun"/> makes a run of dynamic tasks only.
 /// </summary>
 /// <remarks>
-/// Scheduling: an in-degree counter per task, a <see cref="Channel{T}"/> of ready task indices and
-/// <see cref="WorkflowRunner.MaxWorkers"/> worker loops. A worker that finishes a task runs the first dependent
-/// it readied inline and queues the others. Bodies that return an incomplete task do not hold a worker: the task
-/// finishes from the awaited continuation.
+/// Scheduling: an in-degree counter per task, a <see cref="Channel{T}"/> of ready tasks and
+/// <see cref="WorkflowRunner.MaxWorkers"/> worker loops. A worker that finishes a task runs the first dependent it
+/// readied inline and queues the others. Bodies that return an incomplete task do not hold a worker: the task
+/// finishes from the awaited continuation. See docs/execution.md.
 /// </remarks>
-public abstract class WorkflowRun
+public abstract partial class WorkflowRun
 {
-    private const int RunActive = 0;
-    private const int RunEnded = 1;
+    private const int RunNotStarted = 0;
+    private const int RunActive = 1;
+    private const int RunEnded = 2;
 
-    private readonly TaskHandle[] _handles;
-    private readonly int[] _pendingDependencies;
-    private readonly CancellationTokenSource _cancellation = new();
-    private Channel<int>? _ready;
+    private readonly object _tasksLock = new();
+    private readonly int _staticCount;
+    private readonly bool _open;
+    private TaskHandle[] _tasks;
+    private int _taskCount;
+    private long _counts;
+    private int _inFlight;
+    private int _phase;
+    private volatile bool _aborting;
+    private bool _holdReleased;
+    private long _sequence;
+    private Exception? _failure;
+    private TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _cancellation = new();
+    private Channel<TaskHandle>? _ready;
     private CancellationTokenRegistration _callerRegistration;
     private CancellationToken _callerToken;
-    private int _terminalCount;
-    private int _inFlight;
-    private int _ended;
-    private int _started;
-    private volatile bool _aborting;
-    private Exception? _failure;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ExecutionContext? _context;
+    private int _detached;
 
     /// <summary>Creates a run of <paramref name="graph"/>; called by generated code.</summary>
     protected WorkflowRun(WorkflowGraph graph, WorkflowRunner? runner)
+        : this(graph, runner, open: false)
+    {
+    }
+
+    private protected WorkflowRun(WorkflowGraph graph, WorkflowRunner? runner, bool open)
     {
         ArgumentNullException.ThrowIfNull(graph);
         Graph = graph;
         Runner = runner ?? WorkflowRunner.Default;
         RunId = Guid.NewGuid().ToString("N");
-        _handles = new TaskHandle[graph.Count];
-        _pendingDependencies = new int[graph.Count];
-        for (var i = 0; i < _pendingDependencies.Length; i++)
-        {
-            _pendingDependencies[i] = graph.Tasks[i].DependenciesArray.Length;
-        }
+        _open = open;
+        _staticCount = graph.Count;
+        _tasks = new TaskHandle[Math.Max(graph.Count, open ? 16 : 0)];
+        _taskCount = graph.Count;
+        _counts = (long)(graph.Count + (open ? 1 : 0)) << 32;
     }
 
-    /// <summary>The graph this run executes.</summary>
+    /// <summary>Raised on every state change of every task of the run, on the thread that made it.</summary>
+    public event EventHandler<TaskStateChangedEventArgs>? TaskStateChanged;
+
+    /// <summary>Raised when a task reports progress, on the reporting thread.</summary>
+    public event EventHandler<TaskProgressEventArgs>? ProgressChanged;
+
+    /// <summary>The workflow graph this run executes (empty for a run of dynamic tasks only).</summary>
     public WorkflowGraph Graph { get; }
 
     /// <summary>The runner whose options this run uses.</summary>
@@ -61,27 +80,44 @@ public abstract class WorkflowRun
     /// <summary>This run's id.</summary>
     public string RunId { get; }
 
-    /// <summary>Every task handle, by graph index.</summary>
-    public IReadOnlyList<TaskHandle> Tasks => _handles;
+    /// <summary>The task whose body started this run, if it was started from inside a task (a nested run).</summary>
+    public TaskHandle? Parent { get; private set; }
+
+    /// <summary>Every task handle: the graph's tasks by index, then submitted tasks in submission order.</summary>
+    public IReadOnlyList<TaskHandle> Tasks
+    {
+        get
+        {
+            lock (_tasksLock)
+            {
+                return new ArraySegment<TaskHandle>(_tasks, 0, _taskCount);
+            }
+        }
+    }
 
     /// <summary>
     /// Ends when the run is over: every task terminal, or (under <see cref="ErrorPolicy.Raise"/>) the in-flight
-    /// tasks finished after the first failure, which it then throws. Cancelled when the run's token was cancelled.
+    /// tasks finished after the first failure, which it then throws. Cancelled when the run was cancelled.
     /// </summary>
-    public Task Completion => _completion.Task;
+    public Task Completion => Volatile.Read(ref _completion).Task;
 
-    /// <summary>The failure that ended the run early, if any.</summary>
+    /// <summary>The failure that ended the run early (<see cref="ErrorPolicy.Raise"/>), if any.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 
     /// <summary>Whether the run is over (see <see cref="Completion"/>).</summary>
-    public bool HasEnded => Volatile.Read(ref _ended) == RunEnded;
+    public bool HasEnded => Volatile.Read(ref _phase) == RunEnded;
+
+    /// <summary>Whether this nested run was detached from the task that started it.</summary>
+    public bool IsDetached => Volatile.Read(ref _detached) != 0;
+
+    internal CancellationToken RunToken => _cancellation.Token;
 
     /// <summary>Cancels every task of the run that is not terminal. Tasks not started never run.</summary>
     public void Cancel()
     {
         try
         {
-            _cancellation.Cancel();
+            Volatile.Read(ref _cancellation).Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -89,39 +125,163 @@ public abstract class WorkflowRun
         }
     }
 
+    /// <summary>Detaches this nested run from the task that started it: finishing or cancelling that task no longer cancels it.</summary>
+    public bool Detach()
+    {
+        if (Parent is null)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _detached, 1);
+        Parent.RemoveChild(this);
+        return true;
+    }
+
     /// <summary>Awaits the run, as <see cref="Completion"/>.</summary>
     public TaskAwaiter GetAwaiter() => Completion.GetAwaiter();
+
+    /// <summary>
+    /// Runs the run again after it ended: every task that did not complete (failed, cancelled, skipped, or never
+    /// started) goes back to <see cref="TaskState.Pending"/> and runs; completed tasks keep their results and do not
+    /// run again. Use it after repairing what made tasks fail. Returns the new <see cref="Completion"/>.
+    /// </summary>
+    public Task RerunAsync(CancellationToken cancellationToken = default)
+    {
+        if (!HasEnded)
+        {
+            throw new InvalidOperationException($"{this} has not ended; await its Completion before rerunning it.");
+        }
+
+        lock (_tasksLock)
+        {
+            var completed = 0;
+            for (var i = 0; i < _taskCount; i++)
+            {
+                var handle = _tasks[i];
+                if (handle.State == TaskState.Completed)
+                {
+                    completed++;
+                }
+                else
+                {
+                    handle.ResetForRerun();
+                }
+            }
+
+            for (var i = 0; i < _taskCount; i++)
+            {
+                var handle = _tasks[i];
+                if (handle.State == TaskState.Completed)
+                {
+                    continue;
+                }
+
+                var pending = 0;
+                if (i < _staticCount)
+                {
+                    foreach (var d in Graph.Tasks[i].DependenciesArray)
+                    {
+                        if (_tasks[d].State != TaskState.Completed)
+                        {
+                            pending++;
+                        }
+                    }
+                }
+                else if (handle.DynamicDependencies is { } dependencies)
+                {
+                    foreach (var d in dependencies)
+                    {
+                        if (d.State != TaskState.Completed)
+                        {
+                            pending++;
+                            d.TryAddDependent(handle);
+                        }
+                    }
+                }
+
+                handle.PendingDependencies = pending;
+            }
+
+            _aborting = false;
+            Volatile.Write(ref _failure, null);
+            Volatile.Write(ref _inFlight, 0);
+            Volatile.Write(ref _cancellation, new CancellationTokenSource());
+            Volatile.Write(ref _completion, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            var total = _taskCount + (_open ? 1 : 0);
+            var terminal = completed + (_open && _holdReleased ? 1 : 0);
+            Volatile.Write(ref _counts, ((long)total << 32) | (uint)terminal);
+            Volatile.Write(ref _phase, RunNotStarted);
+        }
+
+        Start(cancellationToken);
+        return Completion;
+    }
+
+    /// <summary>
+    /// Yields the run's tasks as they become terminal (completed, failed, cancelled or skipped), in that order,
+    /// starting with those already terminal; ends when the run ends. Tasks that never started are not yielded.
+    /// </summary>
+    public async IAsyncEnumerable<TaskHandle> WhenEach([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var observer = Observe();
+        try
+        {
+            while (await observer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (observer.Reader.TryRead(out var handle))
+                {
+                    yield return handle;
+                }
+            }
+        }
+        finally
+        {
+            Unobserve(observer);
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Graph.Name} run {RunId}";
 
-    /// <summary>Runs the task at <paramref name="index"/>; generated per workflow.</summary>
+    /// <summary>Runs the graph task at <paramref name="index"/>; generated per workflow.</summary>
     /// <param name="index">The task's graph index.</param>
-    /// <param name="cancellationToken">The task's token (default when the body takes none).</param>
+    /// <param name="cancellationToken">The task's token (default when the body takes none and has no timeout).</param>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected abstract ValueTask ExecuteAsync(int index, CancellationToken cancellationToken);
 
-    /// <summary>Whether the body of task <paramref name="index"/> takes a token or a <see cref="TaskContext"/>; generated.</summary>
+    /// <summary>Whether the body of graph task <paramref name="index"/> takes a token or a <see cref="TaskContext"/>; generated.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected abstract bool ObservesCancellation(int index);
 
-    /// <summary>Creates the handle of the void task at <paramref name="index"/>; called by generated code.</summary>
+    /// <summary>Creates the handle of the void graph task at <paramref name="index"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TaskHandle CreateHandle(int index) => _handles[index] = new TaskHandle(this, index);
+    protected TaskHandle CreateHandle(int index)
+    {
+        var node = Graph.Tasks[index];
+        return Register(index, new TaskHandle(this, index, node.Name, node.Options, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index), parent: null));
+    }
 
-    /// <summary>Creates the handle of the task at <paramref name="index"/>; called by generated code.</summary>
+    /// <summary>Creates the handle of the graph task at <paramref name="index"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected TaskHandle<T> CreateHandle<T>(int index)
     {
-        var handle = new TaskHandle<T>(this, index);
-        _handles[index] = handle;
-        return handle;
+        var node = Graph.Tasks[index];
+        return (TaskHandle<T>)Register(index, new TaskHandle<T>(this, index, node.Name, node.Options, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index), parent: null));
     }
 
-    /// <summary>The stored result of a dependency (default if it has none); called by generated code.</summary>
+    /// <summary>
+    /// The result of a dependency, for a dependent's parameter; called by generated code. <c>default</c> when the
+    /// dependency did not complete (a <see cref="DependencyFailure.RunAnyway"/> dependent).
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static T ResultOf<T>(TaskHandle<T> handle) => handle.ResultValue;
+    protected static T ResultOf<T>(TaskHandle<T> handle) => handle.State == TaskState.Completed ? handle.ResultValue : default!;
+
+    /// <summary>The result of a value-type dependency for a <c>T?</c> parameter: null when it did not complete; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static T? ResultOrNull<T>(TaskHandle<T> handle)
+        where T : struct => handle.State == TaskState.Completed ? handle.ResultValue : null;
 
     /// <summary>Stores a synchronous result; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -173,63 +333,31 @@ public abstract class WorkflowRun
         return new ValueTask(task);
     }
 
-    /// <summary>Creates the <see cref="TaskContext"/> passed to a task body; called by generated code.</summary>
+    /// <summary>The <see cref="TaskContext"/> passed to a task body; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TaskContext CreateContext(int index, CancellationToken cancellationToken) =>
-        new(Graph.Tasks[index].Name, RunId, _handles[index].Attempts, cancellationToken);
+    protected TaskContext CreateContext(int index, CancellationToken cancellationToken) => _tasks[index].GetContext();
 
     /// <summary>Starts the run; called by generated code once the handles exist.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected void Begin(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
+        for (var i = 0; i < _staticCount; i++)
         {
-            throw new InvalidOperationException($"{this} has already started.");
-        }
-
-        for (var i = 0; i < _handles.Length; i++)
-        {
-            if (_handles[i] is null)
+            if (_tasks[i] is null)
             {
                 throw new InvalidOperationException($"{this}: task '{Graph.Tasks[i].Name}' has no handle.");
             }
         }
 
+        var parent = TaskContext.CurrentHandle;
+        if (parent is not null)
+        {
+            Parent = parent;
+            parent.AddChild(this);
+        }
+
         Runner.OnRunStarted(this);
-        if (_handles.Length == 0)
-        {
-            EndRun();
-            return;
-        }
-
-        _ready = Channel.CreateUnbounded<int>(new UnboundedChannelOptions
-        {
-            SingleReader = false,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        });
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            _callerToken = cancellationToken;
-            _callerRegistration = cancellationToken.UnsafeRegister(static state => ((WorkflowRun)state!).Cancel(), this);
-        }
-
-        _cancellation.Token.UnsafeRegister(static state => ((WorkflowRun)state!).CancelNotStarted(), this);
-
-        foreach (var index in Graph.TopologicalOrder)
-        {
-            if (_pendingDependencies[index] == 0 && _handles[index].TryTransition(TaskState.Pending, TaskState.Ready))
-            {
-                _ready.Writer.TryWrite(index);
-            }
-        }
-
-        var workers = Math.Min(Runner.MaxWorkers, _handles.Length);
-        for (var i = 0; i < workers; i++)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static run => _ = run.WorkerLoopAsync(), this, preferLocal: false);
-        }
+        Start(cancellationToken);
     }
 
     /// <summary>Awaits <paramref name="run"/> and returns it; used by the generated <c>RunAsync</c>.</summary>
@@ -242,16 +370,95 @@ public abstract class WorkflowRun
         return run;
     }
 
-    internal void OnCancelledBeforeStart(TaskHandle handle)
+    /// <summary>Releases the hold that keeps a run of dynamic tasks open; it ends when its tasks are terminal.</summary>
+    private protected void ReleaseHold()
     {
-        handle.SignalCompletion();
-        var next = Propagate(handle, TaskState.Cancelled);
-        OnTerminal();
-        if (next >= 0)
+        lock (_tasksLock)
         {
-            Enqueue(next);
+            if (_holdReleased)
+            {
+                return;
+            }
+
+            _holdReleased = true;
+        }
+
+        CountTerminal();
+    }
+
+    private void Start(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _phase, RunActive, RunNotStarted) != RunNotStarted)
+        {
+            throw new InvalidOperationException($"{this} has already started.");
+        }
+
+        _context = ExecutionContext.Capture();
+        _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
+        {
+            SingleReader = false,
+            SingleWriter = false,
+            AllowSynchronousContinuations = false,
+        });
+
+        var cancellation = _cancellation;
+        cancellation.Token.UnsafeRegister(static state => ((WorkflowRun)state!).CancelNotStarted(), this);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _callerToken = cancellationToken;
+            _callerRegistration = cancellationToken.UnsafeRegister(static state => ((WorkflowRun)state!).Cancel(), this);
+        }
+
+        var counts = Volatile.Read(ref _counts);
+        if ((int)counts == (int)(counts >> 32))
+        {
+            EndRun();
+            return;
+        }
+
+        foreach (var index in Graph.TopologicalOrder)
+        {
+            var handle = _tasks[index];
+            if (handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+            {
+                _ready.Writer.TryWrite(handle);
+            }
+        }
+
+        lock (_tasksLock)
+        {
+            for (var i = _staticCount; i < _taskCount; i++)
+            {
+                var handle = _tasks[i];
+                if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+                {
+                    _ready.Writer.TryWrite(handle);
+                }
+            }
+        }
+
+        var workers = _open ? Runner.MaxWorkers : Math.Min(Runner.MaxWorkers, Math.Max(1, _taskCount));
+        for (var i = 0; i < workers; i++)
+        {
+            StartWorker();
         }
     }
+
+    private void StartWorker() =>
+        ThreadPool.QueueUserWorkItem(static run => _ = run.WorkerLoopAsync(), this, preferLocal: false);
+
+    private TaskHandle Register(int index, TaskHandle handle)
+    {
+        handle.PendingDependencies = Graph.Tasks[index].DependenciesArray.Length;
+        _tasks[index] = handle;
+        return handle;
+    }
+
+    private Backend ResolveBackend(Backend backend, bool returnsTask) => backend switch
+    {
+        Backend.Default => returnsTask ? Backend.Async : Runner.DefaultBackend,
+        _ => backend,
+    };
 
     private async Task WorkerLoopAsync()
     {
@@ -260,203 +467,551 @@ public abstract class WorkflowRun
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var index))
+                while (reader.TryRead(out var handle))
                 {
-                    Process(index);
+                    if (Process(handle))
+                    {
+                        // This worker's thread ran a body that timed out and was abandoned; a replacement worker
+                        // took its place when that happened.
+                        return;
+                    }
                 }
             }
         }
         catch (Exception ex)
         {
-            // Process never throws; if the engine itself breaks, end the run with the error rather than hang.
+            // Process handles every task failure itself; an exception here is a broken engine: end the run with it.
             Abort(ex);
         }
     }
 
-    private void Process(int index)
+    /// <summary>Runs a ready task and the dependents it readies inline; returns true if the worker must retire.</summary>
+    private bool Process(TaskHandle handle)
     {
-        while (index >= 0)
+        TaskHandle? next = handle;
+        while (next is not null)
         {
-            var handle = _handles[index];
-
-            // Every step holds an in-flight count while it touches task state, so that an aborted run ends
-            // only once no worker is between reading a task and deciding its fate.
-            Interlocked.Increment(ref _inFlight);
-            if (_aborting)
+            next = Step(next, serial: null, out var retire);
+            if (retire)
             {
-                // The run ends after a failure: tasks that never started stay Pending.
-                handle.TryTransition(TaskState.Ready, TaskState.Pending);
-                LeaveInFlight();
-                return;
+                return true;
             }
+        }
 
-            if (handle.HasIncompleteDependency)
-            {
-                index = FailForDependencies(handle);
-                LeaveInFlight();
-                continue;
-            }
+        return false;
+    }
 
-            if (!handle.TryTransition(TaskState.Ready, TaskState.Running))
-            {
-                // Cancelled while queued.
-                LeaveInFlight();
-                return;
-            }
+    /// <summary>Called on the serial worker's thread; returns true when the attempt went asynchronous.</summary>
+    internal bool RunOnSerial(TaskHandle handle, SerialWorker worker)
+    {
+        handle.SerialPending = false;
+        var next = Step(handle, worker, out _);
+        if (next is not null)
+        {
+            Enqueue(next);
+        }
 
-            if (_cancellation.IsCancellationRequested)
-            {
-                handle.SetTerminal(TaskState.Cancelled, new OperationCanceledException(_cancellation.Token));
-                index = Propagate(handle, TaskState.Cancelled);
-                LeaveInFlight();
-                OnTerminal();
-                continue;
-            }
+        return handle.SerialPending;
+    }
 
-            handle.BeginAttempt();
-            var token = ObservesCancellation(index) ? handle.CreateAttemptToken(_cancellation.Token) : default;
-            ValueTask body;
-            try
-            {
-                body = ExecuteAsync(index, token);
-            }
-            catch (Exception ex)
-            {
-                body = ValueTask.FromException(ex);
-            }
+    internal void OnSerialRefused(TaskHandle handle) => TryCancelNotStarted(handle, handle.State);
 
-            if (!body.IsCompleted)
-            {
-                FinishLater(handle, body);
-                return;
-            }
+    /// <summary>
+    /// One scheduling step for a dequeued task: resolve a failed dependency, start an attempt, or drop a task that was
+    /// cancelled while queued. Returns a dependent readied by the step, to run next on this thread.
+    /// </summary>
+    private TaskHandle? Step(TaskHandle handle, SerialWorker? serial, out bool retire)
+    {
+        retire = false;
 
-            index = Finish(handle, body);
+        // Every step holds an in-flight count while it touches the task, so that an aborted run ends only once no
+        // worker is between reading a task and deciding its fate. A started attempt keeps the count until the task
+        // is terminal (across retry waits too).
+        Enter();
+        if (_aborting)
+        {
+            NotStartedOnAbort(handle);
+            Leave();
+            return null;
+        }
+
+        var state = handle.State;
+        if (state == TaskState.Ready && _cancellation.IsCancellationRequested)
+        {
+            Leave();
+            TryCancelNotStarted(handle, TaskState.Ready);
+            return null;
+        }
+
+        if (state == TaskState.Ready && handle.HasIncompleteDependency && handle.Options.OnDependencyFailure != DependencyFailure.RunAnyway)
+        {
+            var readied = ResolveDependencyFailure(handle);
+            Leave();
+            return readied;
+        }
+
+        if (state is not (TaskState.Ready or TaskState.Retrying))
+        {
+            // Cancelled while queued.
+            Leave();
+            return null;
+        }
+
+        if (handle.Backend == Backend.Serial && serial is null)
+        {
+            Leave();
+            Runner.Serial.Post(handle);
+            return null;
+        }
+
+        if (!Transition(handle, state, TaskState.Running))
+        {
+            Leave();
+            return null;
+        }
+
+        if (state == TaskState.Retrying)
+        {
+            // The attempt's own count is still held from before the retry wait.
+            Leave();
+        }
+
+        if (_cancellation.IsCancellationRequested || handle.CancelRequested)
+        {
+            return Terminate(handle, TaskState.Running, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId));
+        }
+
+        return RunAttempt(handle, serial, out retire);
+    }
+
+    private TaskHandle? RunAttempt(TaskHandle handle, SerialWorker? serial, out bool retire)
+    {
+        retire = false;
+        var attempt = handle.BeginAttempt();
+        Volatile.Write(ref handle.AttemptClaim, attempt);
+        var options = handle.Options;
+        var token = handle.ObservesCancellation || options.Timeout is not null
+            ? handle.CreateAttemptToken(_cancellation.Token)
+            : default;
+        if (options.Timeout is { } timeout)
+        {
+            handle.TimeoutTimer = Runner.TimeProvider.CreateTimer(
+                static state => ((TimeoutState)state!).Fire(),
+                new TimeoutState(handle, attempt, timeout),
+                timeout,
+                System.Threading.Timeout.InfiniteTimeSpan);
+        }
+
+        handle.SerialOwner = serial;
+        handle.SerialPending = false;
+        var context = serial is not null
+            ? handle.CapturedContext ?? _context
+            : handle.CapturedContext is { } captured && !ReferenceEquals(captured, _context) ? captured : null;
+        handle.InlineThread = Environment.CurrentManagedThreadId;
+        var body = InvokeBody(handle, token, context);
+        handle.InlineThread = 0;
+
+        if (handle.WorkerAbandoned)
+        {
+            // The attempt timed out while this thread was inside it: the outcome was decided; the thread retires.
+            Observe(body);
+            retire = serial is null;
+            return null;
+        }
+
+        if (!body.IsCompleted)
+        {
+            handle.SerialPending = serial is not null;
+            FinishLater(handle, attempt, body);
+            return null;
+        }
+
+        return CompleteAttempt(handle, attempt, ErrorOf(body));
+    }
+
+    private ValueTask InvokeBody(TaskHandle handle, CancellationToken token, ExecutionContext? context)
+    {
+        if (context is null)
+        {
+            return InvokeBodyHere(handle, token);
+        }
+
+        var call = new BodyCall(this, handle, token);
+        ExecutionContext.Run(context, static state => ((BodyCall)state!).Invoke(), call);
+        return call.Result;
+    }
+
+    private ValueTask InvokeBodyHere(TaskHandle handle, CancellationToken token)
+    {
+        var flows = handle.ReturnsTask;
+        var previous = TaskContext.Enter(handle, flows);
+        try
+        {
+            return handle.Body is { } body ? body(handle, token) : ExecuteAsync(handle.Index, token);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+        finally
+        {
+            TaskContext.Exit(previous, flows);
         }
     }
 
-    private void FinishLater(TaskHandle handle, ValueTask body)
+    private void FinishLater(TaskHandle handle, int attempt, ValueTask body)
     {
         var awaiter = body.ConfigureAwait(false).GetAwaiter();
         awaiter.UnsafeOnCompleted(() =>
         {
-            var next = Finish(handle, body);
-            if (next >= 0)
+            var next = CompleteAttempt(handle, attempt, ErrorOf(body));
+            if (next is not null)
             {
                 Enqueue(next);
             }
         });
     }
 
-    /// <summary>Records the end of an attempt and readies dependents; returns one readied dependent to run inline, or -1.</summary>
-    private int Finish(TaskHandle handle, ValueTask body)
+    private static Exception? ErrorOf(ValueTask body)
     {
-        Exception? error = null;
         try
         {
             body.GetAwaiter().GetResult();
+            return null;
         }
         catch (Exception ex)
         {
-            error = ex;
+            return ex;
         }
+    }
 
-        TaskState state;
-        if (error is null)
+    private static void Observe(ValueTask body)
+    {
+        if (body.IsCompleted)
         {
-            state = TaskState.Completed;
-        }
-        else if (error is OperationCanceledException && (handle.AttemptWasCancelled || _cancellation.IsCancellationRequested))
-        {
-            state = TaskState.Cancelled;
+            _ = ErrorOf(body);
         }
         else
         {
-            state = TaskState.Failed;
+            var task = body.AsTask();
+            task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static bool TryClaim(TaskHandle handle, int attempt) =>
+        Interlocked.CompareExchange(ref handle.AttemptClaim, -attempt, attempt) == attempt;
+
+    /// <summary>Decides the outcome of an attempt: completed, cancelled, retried or failed.</summary>
+    private TaskHandle? CompleteAttempt(TaskHandle handle, int attempt, Exception? error)
+    {
+        if (!TryClaim(handle, attempt))
+        {
+            // The attempt timed out first; its outcome is already decided and this result is discarded.
+            return null;
+        }
+
+        var cancelled = handle.CancelRequested || _cancellation.IsCancellationRequested;
+        handle.EndAttempt();
+        var serial = handle.SerialOwner;
+        handle.SerialOwner = null;
+        try
+        {
+            if (error is null)
+            {
+                return Terminate(handle, TaskState.Running, TaskState.Completed, null);
+            }
+
+            if (cancelled)
+            {
+                return Terminate(handle, TaskState.Running, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId, error));
+            }
+
+            var options = handle.Options;
+            if (attempt < options.MaxAttempts && options.IsRetryable(error))
+            {
+                ScheduleRetry(handle, attempt, error);
+                return null;
+            }
+
+            var final = attempt > 1 && attempt >= options.MaxAttempts
+                ? new RetriesExhaustedException(handle.Name, RunId, attempt, error)
+                : error;
+            return Terminate(handle, TaskState.Running, TaskState.Failed, final);
+        }
+        finally
+        {
+            serial?.AttemptEnded();
+        }
+    }
+
+    private void OnTimeout(TaskHandle handle, int attempt, TimeSpan timeout)
+    {
+        if (!TryClaim(handle, attempt))
+        {
+            return;
+        }
+
+        var thread = handle.InlineThread;
+        var abandoned = thread != 0;
+        try
+        {
+            handle.AttemptCancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already ended.
         }
 
         handle.EndAttempt();
-        handle.SetTerminal(state, error);
+        if (abandoned)
+        {
+            handle.WorkerAbandoned = true;
+            Log.BodyAbandoned(Runner.Logger, handle.Name, RunId, timeout.TotalSeconds, attempt, thread);
+            if (handle.SerialOwner is null)
+            {
+                StartWorker();
+            }
+        }
+
+        var serial = handle.SerialOwner;
+        handle.SerialOwner = null;
+        var next = Terminate(handle, TaskState.Running, TaskState.Failed, new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned));
+        serial?.AttemptEnded();
+        if (next is not null)
+        {
+            Enqueue(next);
+        }
+    }
+
+    private void ScheduleRetry(TaskHandle handle, int attempt, Exception error)
+    {
+        handle.SetException(error);
+        SetState(handle, TaskState.Running, TaskState.Retrying);
+        var options = handle.Options;
+        var delay = options.DelayAfter(attempt);
+        if (options.BackoffJitter > 0 && delay > TimeSpan.Zero)
+        {
+            delay -= TimeSpan.FromTicks((long)(delay.Ticks * options.BackoffJitter * Random.Shared.NextDouble()));
+        }
+
+        Log.Retrying(Runner.Logger, handle.Name, RunId, attempt, delay.TotalMilliseconds, error);
+        var token = handle.CreateAttemptToken(_cancellation.Token);
+        if (delay <= TimeSpan.Zero)
+        {
+            AfterBackoff(handle, token.IsCancellationRequested);
+            return;
+        }
+
+        Task.Delay(delay, Runner.TimeProvider, token).ContinueWith(
+            static (delayTask, state) =>
+            {
+                var h = (TaskHandle)state!;
+                h.Run.AfterBackoff(h, delayTask.IsCanceled);
+            },
+            handle,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void AfterBackoff(TaskHandle handle, bool cancelled)
+    {
+        handle.EndAttempt();
+        if (cancelled || handle.CancelRequested || _cancellation.IsCancellationRequested)
+        {
+            var next = Terminate(handle, TaskState.Retrying, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId, handle.Exception));
+            if (next is not null)
+            {
+                Enqueue(next);
+            }
+
+            return;
+        }
+
+        Enqueue(handle);
+    }
+
+    /// <summary>Ends a started task (it holds an in-flight count) and readies its dependents; returns one to run inline.</summary>
+    private TaskHandle? Terminate(TaskHandle handle, TaskState from, TaskState state, Exception? exception)
+    {
+        handle.SetException(exception);
+        SetState(handle, from, state);
+        handle.SignalCompletion();
         if (state == TaskState.Failed)
         {
-            Abort(error!);
+            OnTaskFailed(handle, exception!);
         }
 
         var next = Propagate(handle, state);
-        LeaveInFlight();
-        OnTerminal();
+        handle.CancelChildren();
+        OnTerminal(handle);
+        Leave();
         return next;
     }
 
-    private int FailForDependencies(TaskHandle handle)
+    /// <summary>Ends a task that never started (no in-flight count); returns a readied dependent to run inline.</summary>
+    private TaskHandle? TerminateNotStarted(TaskHandle handle, TaskState from, TaskState state, Exception exception)
     {
-        if (!handle.TryTransition(TaskState.Ready, TaskState.Failed))
+        if (!handle.TryTransition(from, state))
         {
-            return -1;
+            return null;
         }
 
-        var failed = new List<string>();
-        foreach (var d in Graph.Tasks[handle.Index].DependenciesArray)
+        handle.SetException(exception);
+        Changed(handle, from, state);
+        handle.SignalCompletion();
+        var next = Propagate(handle, state);
+        handle.CancelChildren();
+        OnTerminal(handle);
+        return next;
+    }
+
+    internal bool TryCancelNotStarted(TaskHandle handle, TaskState from)
+    {
+        if (from is not (TaskState.Pending or TaskState.Ready))
         {
-            if (_handles[d].State != TaskState.Completed)
+            return false;
+        }
+
+        if (!handle.TryTransition(from, TaskState.Cancelled))
+        {
+            return false;
+        }
+
+        handle.SetException(new TaskCancelledException(handle.Name, RunId));
+        Changed(handle, from, TaskState.Cancelled);
+        handle.SignalCompletion();
+        var next = Propagate(handle, TaskState.Cancelled);
+        handle.CancelChildren();
+        OnTerminal(handle);
+        if (next is not null)
+        {
+            Enqueue(next);
+        }
+
+        return true;
+    }
+
+    private TaskHandle? ResolveDependencyFailure(TaskHandle handle)
+    {
+        var failed = new List<string>();
+        if (handle.Index < _staticCount)
+        {
+            foreach (var d in Graph.Tasks[handle.Index].DependenciesArray)
             {
-                failed.Add(Graph.Tasks[d].Name);
+                if (_tasks[d].State != TaskState.Completed)
+                {
+                    failed.Add(_tasks[d].Name);
+                }
+            }
+        }
+        else if (handle.DynamicDependencies is { } dependencies)
+        {
+            foreach (var d in dependencies)
+            {
+                if (d.State != TaskState.Completed)
+                {
+                    failed.Add(d.Name);
+                }
             }
         }
 
-        handle.SetTerminal(TaskState.Failed, new DependencyFailedException(handle.Name, RunId, failed));
-        var next = Propagate(handle, TaskState.Failed);
-        OnTerminal();
-        return next;
+        var skip = handle.Options.OnDependencyFailure == DependencyFailure.Skip;
+        var exception = new DependencyFailedException(handle.Name, RunId, failed, skipped: skip);
+        if (Runner.ErrorPolicy == ErrorPolicy.Log)
+        {
+            Log.DependencyFailed(Runner.Logger, handle.Name, RunId, exception.Message);
+        }
+
+        return TerminateNotStarted(handle, TaskState.Ready, skip ? TaskState.Skipped : TaskState.Failed, exception);
     }
 
     /// <summary>Decrements the dependents' counters; queues every readied dependent but the first, which it returns.</summary>
-    private int Propagate(TaskHandle handle, TaskState state)
+    private TaskHandle? Propagate(TaskHandle handle, TaskState state)
     {
-        var inline = -1;
-        foreach (var dependent in Graph.Tasks[handle.Index].DependentsArray)
+        TaskHandle? inline = null;
+        var completed = state == TaskState.Completed;
+        if (handle.Index < _staticCount)
         {
-            if (state != TaskState.Completed)
+            foreach (var index in Graph.Tasks[handle.Index].DependentsArray)
             {
-                _handles[dependent].HasIncompleteDependency = true;
+                Ready(_tasks[index], completed, ref inline);
             }
+        }
 
-            if (Interlocked.Decrement(ref _pendingDependencies[dependent]) != 0 || _aborting)
+        if (handle.SealDependents() is { } dynamicDependents)
+        {
+            foreach (var dependent in dynamicDependents)
             {
-                continue;
-            }
-
-            if (!_handles[dependent].TryTransition(TaskState.Pending, TaskState.Ready))
-            {
-                continue;
-            }
-
-            if (inline < 0)
-            {
-                inline = dependent;
-            }
-            else
-            {
-                Enqueue(dependent);
+                Ready(dependent, completed, ref inline);
             }
         }
 
         return inline;
     }
 
-    private void Enqueue(int index)
+    private void Ready(TaskHandle dependent, bool dependencyCompleted, ref TaskHandle? inline)
     {
-        if (!_ready!.Writer.TryWrite(index))
+        if (!dependencyCompleted)
+        {
+            dependent.HasIncompleteDependency = true;
+        }
+
+        if (Interlocked.Decrement(ref dependent.PendingDependencies) != 0 || _aborting)
+        {
+            return;
+        }
+
+        if (!Transition(dependent, TaskState.Pending, TaskState.Ready))
+        {
+            return;
+        }
+
+        if (inline is null)
+        {
+            inline = dependent;
+        }
+        else
+        {
+            Enqueue(dependent);
+        }
+    }
+
+    private void Enqueue(TaskHandle handle)
+    {
+        if (!_ready!.Writer.TryWrite(handle))
         {
             // The run ended (aborted) before this task could start: it never ran.
-            _handles[index].TryTransition(TaskState.Ready, TaskState.Pending);
+            NotStartedOnAbort(handle);
+        }
+    }
+
+    private void NotStartedOnAbort(TaskHandle handle)
+    {
+        if (handle.State == TaskState.Retrying)
+        {
+            // It started before the failure: it ends cancelled rather than never started.
+            _ = Terminate(handle, TaskState.Retrying, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId, handle.Exception));
+        }
+        else if (Transition(handle, TaskState.Ready, TaskState.Pending))
+        {
+            // Tasks that never started stay Pending.
         }
     }
 
     private void CancelNotStarted()
     {
-        foreach (var handle in _handles)
+        TaskHandle[] tasks;
+        int count;
+        lock (_tasksLock)
         {
+            tasks = _tasks;
+            count = _taskCount;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var handle = tasks[i];
             while (true)
             {
                 var state = handle.State;
@@ -468,17 +1023,33 @@ public abstract class WorkflowRun
                 if (_aborting)
                 {
                     // After a failure, tasks that never started stay Pending (queued ones are un-queued).
-                    handle.TryTransition(TaskState.Ready, TaskState.Pending);
+                    Transition(handle, TaskState.Ready, TaskState.Pending);
                     break;
                 }
 
                 if (handle.TryTransition(state, TaskState.Cancelled))
                 {
-                    handle.SetTerminal(TaskState.Cancelled, new OperationCanceledException(_cancellation.Token));
-                    OnTerminal();
+                    handle.SetException(new TaskCancelledException(handle.Name, RunId));
+                    Changed(handle, state, TaskState.Cancelled);
+                    handle.SignalCompletion();
+                    handle.SealDependents();
+                    OnTerminal(handle);
                     break;
                 }
             }
+        }
+    }
+
+    private void OnTaskFailed(TaskHandle handle, Exception exception)
+    {
+        switch (Runner.ErrorPolicy)
+        {
+            case ErrorPolicy.Raise:
+                Abort(exception);
+                break;
+            case ErrorPolicy.Log:
+                Log.TaskFailed(Runner.Logger, handle.Name, RunId, handle.Attempts, exception);
+                break;
         }
     }
 
@@ -498,7 +1069,9 @@ public abstract class WorkflowRun
         }
     }
 
-    private void LeaveInFlight()
+    private void Enter() => Interlocked.Increment(ref _inFlight);
+
+    private void Leave()
     {
         if (Interlocked.Decrement(ref _inFlight) == 0 && _aborting)
         {
@@ -506,58 +1079,146 @@ public abstract class WorkflowRun
         }
     }
 
-    private void OnTerminal()
+    private void OnTerminal(TaskHandle handle)
     {
-        if (Interlocked.Increment(ref _terminalCount) == _handles.Length)
+        handle.Sequence = Interlocked.Increment(ref _sequence);
+        if (_hasObservers)
+        {
+            Publish(handle);
+        }
+
+        CountTerminal();
+    }
+
+    private void CountTerminal()
+    {
+        var counts = Interlocked.Increment(ref _counts);
+        if ((int)counts == (int)(counts >> 32))
         {
             EndRun();
         }
     }
 
+    private bool Transition(TaskHandle handle, TaskState from, TaskState to)
+    {
+        if (!handle.TryTransition(from, to))
+        {
+            return false;
+        }
+
+        Changed(handle, from, to);
+        return true;
+    }
+
+    private void SetState(TaskHandle handle, TaskState from, TaskState to)
+    {
+        handle.SetState(to);
+        Changed(handle, from, to);
+    }
+
+    private void Changed(TaskHandle handle, TaskState from, TaskState to)
+    {
+        var handler = TaskStateChanged;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new TaskStateChangedEventArgs(handle, from, to));
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(Runner.Logger, nameof(TaskStateChanged), RunId, ex);
+        }
+    }
+
+    internal void OnProgress(TaskHandle handle, double fraction, string? message)
+    {
+        var handler = ProgressChanged;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new TaskProgressEventArgs(handle, fraction, message));
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(Runner.Logger, nameof(ProgressChanged), RunId, ex);
+        }
+    }
+
     private void EndRun()
     {
-        if (Interlocked.Exchange(ref _ended, RunEnded) == RunEnded)
+        if (Interlocked.Exchange(ref _phase, RunEnded) == RunEnded)
         {
             return;
         }
 
         _ready?.Writer.TryComplete();
         _callerRegistration.Dispose();
-        foreach (var handle in _handles)
+        TaskHandle[] tasks;
+        int count;
+        lock (_tasksLock)
         {
-            handle.SignalCompletion();
+            tasks = _tasks;
+            count = _taskCount;
         }
 
+        for (var i = 0; i < count; i++)
+        {
+            tasks[i].SignalCompletion();
+        }
+
+        CompleteObservers();
         Runner.OnRunEnded(this);
+        Parent?.RemoveChild(this);
+        var completion = Volatile.Read(ref _completion);
         var failure = Failure;
         if (failure is not null)
         {
-            _completion.TrySetException(failure);
+            completion.TrySetException(failure);
         }
-        else if (_callerToken.IsCancellationRequested && AnyCancelled())
+        else if (_callerToken.IsCancellationRequested && AnyCancelled(tasks, count))
         {
-            _completion.TrySetCanceled(_callerToken);
+            completion.TrySetCanceled(_callerToken);
         }
-        else if (_cancellation.IsCancellationRequested && AnyCancelled())
+        else if (_cancellation.IsCancellationRequested && AnyCancelled(tasks, count))
         {
-            _completion.TrySetCanceled(_cancellation.Token);
+            completion.TrySetCanceled(_cancellation.Token);
         }
         else
         {
-            _completion.TrySetResult();
+            completion.TrySetResult();
         }
     }
 
-    private bool AnyCancelled()
+    private static bool AnyCancelled(TaskHandle[] tasks, int count)
     {
-        foreach (var handle in _handles)
+        for (var i = 0; i < count; i++)
         {
-            if (handle.State == TaskState.Cancelled)
+            if (tasks[i].State == TaskState.Cancelled)
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private sealed class TimeoutState(TaskHandle handle, int attempt, TimeSpan timeout)
+    {
+        public void Fire() => handle.Run.OnTimeout(handle, attempt, timeout);
+    }
+
+    private sealed class BodyCall(WorkflowRun run, TaskHandle handle, CancellationToken token)
+    {
+        public ValueTask Result { get; private set; }
+
+        public void Invoke() => Result = run.InvokeBodyHere(handle, token);
     }
 }

@@ -2,12 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Workflowy;
 
 /// <summary>
-/// Options shared by the runs it executes (worker limit, default backend, error policy), and a handle on those
-/// runs: <see cref="CancelAll"/> and <c>await using</c> cancel the runs still going and wait for them.
+/// Options shared by the runs it executes (worker limit, default backend, error policy, logger, clock), the serial
+/// worker, and a handle on those runs: <see cref="CancelAll"/> and <c>await using</c> cancel the runs still going
+/// and wait for them.
 /// </summary>
 public sealed class WorkflowRunner : IAsyncDisposable
 {
@@ -16,6 +19,8 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private readonly ErrorPolicy _errorPolicy = ErrorPolicy.Raise;
     private readonly HashSet<WorkflowRun> _active = new(ReferenceEqualityComparer.Instance);
     private readonly bool _tracksRuns;
+    private readonly Lazy<SerialWorker> _serial;
+    private DynamicRun? _ambient;
     private bool _disposed;
 
     /// <summary>Creates a runner with default options.</summary>
@@ -24,7 +29,11 @@ public sealed class WorkflowRunner : IAsyncDisposable
     {
     }
 
-    private WorkflowRunner(bool tracksRuns) => _tracksRuns = tracksRuns;
+    private WorkflowRunner(bool tracksRuns)
+    {
+        _tracksRuns = tracksRuns;
+        _serial = new Lazy<SerialWorker>(() => new SerialWorker("Workflowy serial worker"), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     /// <summary>The runner used when none is given: default options, never disposed.</summary>
     public static WorkflowRunner Default { get; } = new(tracksRuns: false);
@@ -43,19 +52,25 @@ public sealed class WorkflowRunner : IAsyncDisposable
     public Backend DefaultBackend
     {
         get => _defaultBackend;
-        init => _defaultBackend = value is Backend.Async or Backend.Thread
+        init => _defaultBackend = value is Backend.Async or Backend.Thread or Backend.Serial
             ? value
-            : throw new ArgumentOutOfRangeException(nameof(DefaultBackend), value, "The default backend must be Async or Thread.");
+            : throw new ArgumentOutOfRangeException(nameof(DefaultBackend), value, "The default backend must be Async, Thread or Serial.");
     }
 
     /// <summary>What happens when a task fails (default: <see cref="ErrorPolicy.Raise"/>).</summary>
     public ErrorPolicy ErrorPolicy
     {
         get => _errorPolicy;
-        init => _errorPolicy = value == ErrorPolicy.Raise
+        init => _errorPolicy = value is ErrorPolicy.Raise or ErrorPolicy.Log or ErrorPolicy.Continue
             ? value
             : throw new ArgumentOutOfRangeException(nameof(ErrorPolicy), value, "Unknown error policy.");
     }
+
+    /// <summary>Where failures (under <see cref="ErrorPolicy.Log"/>), retries and abandoned bodies are logged (default: nowhere).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>The clock for backoff waits and timeouts (default: <see cref="TimeProvider.System"/>; tests use a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The runs started with this runner that have not ended.</summary>
     public IReadOnlyList<WorkflowRun> ActiveRuns
@@ -69,6 +84,39 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
     }
 
+    internal SerialWorker Serial => _serial.Value;
+
+    /// <summary>
+    /// Creates a run of dynamic tasks: submit to it with <see cref="WorkflowRun.Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>
+    /// and friends, then <see cref="DynamicRun.Complete"/> it; it ends when its tasks are terminal.
+    /// </summary>
+    public DynamicRun CreateRun(string name = "dynamic")
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return new DynamicRun(name, this);
+    }
+
+    /// <summary>
+    /// Submits a task: inside a task body, to that task's run (as its child); elsewhere, to this runner's own
+    /// dynamic run, which lives until the runner is disposed.
+    /// </summary>
+    public TaskHandle<T> Submit<T>(Func<TaskContext, T> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+
+    /// <summary>Submits a task with options (see <see cref="Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>).</summary>
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
+
+    /// <summary>Submits an asynchronous task (see <see cref="Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>).</summary>
+    public TaskHandle<T> Submit<T>(Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+
+    /// <summary>Submits an asynchronous task with options.</summary>
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
+
+    /// <summary>Submits a task without a result.</summary>
+    public TaskHandle Submit(Action<TaskContext> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+
+    /// <summary>Submits an asynchronous task without a result.</summary>
+    public TaskHandle Submit(Func<TaskContext, Task> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+
     /// <summary>Cancels every run of this runner that has not ended.</summary>
     public void CancelAll()
     {
@@ -78,14 +126,22 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Cancels the runs still going, waits for them to end, and refuses new runs.</summary>
+    /// <summary>Cancels the runs still going, waits for them to end, stops the serial worker and refuses new runs.</summary>
     public async ValueTask DisposeAsync()
     {
+        DynamicRun? ambient;
         lock (_active)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
+            ambient = _ambient;
         }
 
+        ambient?.Complete();
         var runs = ActiveRuns;
         foreach (var run in runs)
         {
@@ -102,6 +158,11 @@ public sealed class WorkflowRunner : IAsyncDisposable
             {
                 // The run's outcome belongs to whoever awaits it; disposal only waits for it to end.
             }
+        }
+
+        if (_serial.IsValueCreated)
+        {
+            _serial.Value.Dispose();
         }
     }
 
@@ -129,6 +190,30 @@ public sealed class WorkflowRunner : IAsyncDisposable
         lock (_active)
         {
             _active.Remove(run);
+        }
+    }
+
+    private WorkflowRun TargetRun(TaskHandle[] dependsOn)
+    {
+        if (dependsOn is { Length: > 0 } && dependsOn[0] is { } first)
+        {
+            return first.Run;
+        }
+
+        if (TaskContext.CurrentHandle is { Run: { HasEnded: false } current })
+        {
+            return current;
+        }
+
+        lock (_active)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_ambient is null || _ambient.HasEnded)
+            {
+                _ambient = CreateRun("runner");
+            }
+
+            return _ambient;
         }
     }
 }

@@ -102,7 +102,7 @@ public class RuntimeTests
         Assert.Contains("Third", notStarted.Message);
         Assert.Contains(run.RunId, notStarted.Message);
         Assert.Same(workflow.SecondFailure, Assert.Throws<InvalidOperationException>(() => run.Second.Result));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await run.Side);
+        await Assert.ThrowsAsync<TaskCancelledException>(async () => await run.Side);
     }
 
     [Fact]
@@ -167,7 +167,8 @@ public class RuntimeTests
         Assert.Equal(TaskState.Completed, run.Side.State);
         Assert.DoesNotContain("Second", workflow.Ran);
         Assert.DoesNotContain("Third", workflow.Ran);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await run.Second);
+        var cancelled = await Assert.ThrowsAsync<TaskCancelledException>(async () => await run.Second);
+        Assert.Equal("Second", cancelled.TaskName);
         await Assert.ThrowsAsync<DependencyFailedException>(async () => await run.Third);
     }
 
@@ -179,7 +180,7 @@ public class RuntimeTests
         await Task.WhenAll(workflow.FirstStarted.Task, workflow.SideStarted.Task).WaitAsync(Timeout);
 
         Assert.True(run.Side.Cancel());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await run.Side.AsTask().WaitAsync(Timeout));
+        await Assert.ThrowsAsync<TaskCancelledException>(async () => await run.Side.AsTask().WaitAsync(Timeout));
         workflow.FirstGate.SetResult();
         await run.Completion.WaitAsync(Timeout);
 

@@ -1,0 +1,54 @@
+using System;
+
+namespace Workflowy;
+
+/// <summary>A task of a run changed state.</summary>
+public sealed class TaskStateChangedEventArgs : EventArgs
+{
+    internal TaskStateChangedEventArgs(TaskHandle task, TaskState oldState, TaskState newState)
+    {
+        Task = task;
+        OldState = oldState;
+        NewState = newState;
+        Attempt = task.Attempts;
+        Exception = task.Exception;
+    }
+
+    /// <summary>The task.</summary>
+    public TaskHandle Task { get; }
+
+    /// <summary>The state it left.</summary>
+    public TaskState OldState { get; }
+
+    /// <summary>The state it entered.</summary>
+    public TaskState NewState { get; }
+
+    /// <summary>The attempt count at the time of the change.</summary>
+    public int Attempt { get; }
+
+    /// <summary>The task's exception at the time of the change (for failures, cancellations and retries: the failure).</summary>
+    public Exception? Exception { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Task.Name}: {OldState} -> {NewState}";
+}
+
+/// <summary>A running task reported progress.</summary>
+public sealed class TaskProgressEventArgs : EventArgs
+{
+    internal TaskProgressEventArgs(TaskHandle task, double fraction, string? message)
+    {
+        Task = task;
+        Fraction = fraction;
+        Message = message;
+    }
+
+    /// <summary>The task.</summary>
+    public TaskHandle Task { get; }
+
+    /// <summary>The progress, between 0 and 1.</summary>
+    public double Fraction { get; }
+
+    /// <summary>The message, if any.</summary>
+    public string? Message { get; }
+}

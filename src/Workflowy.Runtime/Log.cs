@@ -1,0 +1,23 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Workflowy;
+
+/// <summary>The runtime's log messages (source-generated, no boxing, AOT safe).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Task '{Task}' in run {RunId} failed after {Attempts} attempt(s)")]
+    public static partial void TaskFailed(ILogger logger, string task, string runId, int attempts, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} did not run: {Reason}")]
+    public static partial void DependencyFailed(ILogger logger, string task, string runId, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} timed out after {TimeoutSeconds} s on attempt {Attempt}; its synchronous body could not be interrupted and was abandoned on managed thread {ThreadId}")]
+    public static partial void BodyAbandoned(ILogger logger, string task, string runId, double timeoutSeconds, int attempt, int threadId);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Task '{Task}' in run {RunId} failed on attempt {Attempt}; retrying in {DelayMilliseconds} ms")]
+    public static partial void Retrying(ILogger logger, string task, string runId, int attempt, double delayMilliseconds, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "A handler of {Event} on run {RunId} threw; the run goes on")]
+    public static partial void HandlerFailed(ILogger logger, string @event, string runId, Exception exception);
+}

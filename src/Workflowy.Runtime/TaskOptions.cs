@@ -1,0 +1,95 @@
+using System;
+
+namespace Workflowy;
+
+/// <summary>
+/// How a task is run: backend, attempts, backoff, retry filter, timeout, dependency-failure policy. The generator
+/// builds one per <c>[Task]</c> from its attribute; pass one to <c>Submit</c> for dynamic tasks.
+/// </summary>
+public sealed class TaskOptions
+{
+    private readonly int _maxAttempts = 1;
+    private readonly TimeSpan _backoffBase = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _backoffCap = TimeSpan.FromSeconds(30);
+    private readonly double _backoffJitter;
+    private readonly TimeSpan? _timeout;
+
+    /// <summary>The options of a task that declares none.</summary>
+    public static TaskOptions Default { get; } = new();
+
+    /// <summary>A name for a dynamic task (static tasks are named by the graph).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Where the body runs.</summary>
+    public Backend Backend { get; init; }
+
+    /// <summary>Attempts in all (≥ 1; default 1).</summary>
+    public int MaxAttempts
+    {
+        get => _maxAttempts;
+        init => _maxAttempts = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A task needs at least one attempt.");
+    }
+
+    /// <summary>Additional attempts after the first (sets <see cref="MaxAttempts"/> to this + 1).</summary>
+    public int Retries
+    {
+        get => _maxAttempts - 1;
+        init => _maxAttempts = value >= 0 ? value + 1 : throw new ArgumentOutOfRangeException(nameof(Retries), value, "Retries cannot be negative.");
+    }
+
+    /// <summary>The delay between attempts (default: exponential).</summary>
+    public Backoff Backoff { get; init; } = Backoff.Exponential;
+
+    /// <summary>The backoff base (default 1 s).</summary>
+    public TimeSpan BackoffBase
+    {
+        get => _backoffBase;
+        init => _backoffBase = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(BackoffBase), value, "The backoff base cannot be negative.");
+    }
+
+    /// <summary>The longest backoff delay (default 30 s).</summary>
+    public TimeSpan BackoffCap
+    {
+        get => _backoffCap;
+        init => _backoffCap = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(BackoffCap), value, "The backoff cap cannot be negative.");
+    }
+
+    /// <summary>Random jitter, a fraction of each delay between 0 and 1 by which it may be reduced (default 0).</summary>
+    public double BackoffJitter
+    {
+        get => _backoffJitter;
+        init => _backoffJitter = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(BackoffJitter), value, "Jitter is a fraction between 0 and 1.");
+    }
+
+    /// <summary>Which failures are retried (default: any, except the task's own cancellation and timeout).</summary>
+    public Func<Exception, bool>? RetryOn { get; init; }
+
+    /// <summary>Per-attempt timeout (default: none). A timeout is terminal.</summary>
+    public TimeSpan? Timeout
+    {
+        get => _timeout;
+        init => _timeout = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "A timeout must be positive.");
+    }
+
+    /// <summary>What happens when a dependency did not complete (default: fail).</summary>
+    public DependencyFailure OnDependencyFailure { get; init; }
+
+    /// <summary>For a task submitted from inside another task: whether it is detached from birth (not cancelled when its parent is cancelled or finishes).</summary>
+    public bool Detached { get; init; }
+
+    /// <summary>The delay before attempt <paramref name="failedAttempt"/> + 1, without jitter.</summary>
+    /// <param name="failedAttempt">The 1-based number of the attempt that failed.</param>
+    public TimeSpan DelayAfter(int failedAttempt)
+    {
+        if (failedAttempt < 1 || Backoff == Backoff.None || _backoffBase == TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var factor = Backoff == Backoff.Linear ? failedAttempt : Math.Pow(2, Math.Min(failedAttempt - 1, 62));
+        var ticks = _backoffBase.Ticks * factor;
+        return ticks >= _backoffCap.Ticks ? _backoffCap : TimeSpan.FromTicks((long)ticks);
+    }
+
+    internal bool IsRetryable(Exception exception) => RetryOn?.Invoke(exception) ?? true;
+}
