@@ -1,0 +1,4 @@
+global using System;
+global using System.Linq;
+global using System.Threading.Tasks;
+global using Xunit;
