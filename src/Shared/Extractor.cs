@@ -129,7 +129,8 @@ internal static class Extractor
         var retryOn = new List<RetryType>();
         foreach (var named in taskAttribute.NamedArguments)
         {
-            var value = named.Value.Value;
+            // Value throws for arrays (RetryOn); those are read through Values below.
+            var value = named.Value.Kind == TypedConstantKind.Array ? null : named.Value.Value;
             switch (named.Key)
             {
                 case "Name" when value is string s:

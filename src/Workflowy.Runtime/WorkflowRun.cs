@@ -65,7 +65,10 @@ public abstract partial class WorkflowRun
         _counts = (long)(graph.Count + (open ? 1 : 0)) << 32;
     }
 
-    /// <summary>Raised on every state change of every task of the run, on the thread that made it.</summary>
+    /// <summary>
+    /// Raised on every state change of every task of the run, on the thread that made it. Subscribe to
+    /// <see cref="WorkflowRunner.TaskStateChanged"/> to see a run's changes from its very start.
+    /// </summary>
     public event EventHandler<TaskStateChangedEventArgs>? TaskStateChanged;
 
     /// <summary>Raised when a task reports progress, on the reporting thread.</summary>
@@ -421,7 +424,7 @@ public abstract partial class WorkflowRun
             var handle = _tasks[index];
             if (handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
             {
-                _ready.Writer.TryWrite(handle);
+                Enqueue(handle);
             }
         }
 
@@ -432,7 +435,7 @@ public abstract partial class WorkflowRun
                 var handle = _tasks[i];
                 if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
                 {
-                    _ready.Writer.TryWrite(handle);
+                    Enqueue(handle);
                 }
             }
         }
@@ -564,7 +567,8 @@ public abstract partial class WorkflowRun
             return null;
         }
 
-        if (!Transition(handle, state, TaskState.Running))
+        // The transition is announced by RunAttempt once the attempt's timeout is armed.
+        if (!handle.TryTransition(state, TaskState.Running))
         {
             Leave();
             return null;
@@ -578,13 +582,14 @@ public abstract partial class WorkflowRun
 
         if (_cancellation.IsCancellationRequested || handle.CancelRequested)
         {
+            Changed(handle, state, TaskState.Running);
             return Terminate(handle, TaskState.Running, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId));
         }
 
-        return RunAttempt(handle, serial, out retire);
+        return RunAttempt(handle, state, serial, out retire);
     }
 
-    private TaskHandle? RunAttempt(TaskHandle handle, SerialWorker? serial, out bool retire)
+    private TaskHandle? RunAttempt(TaskHandle handle, TaskState from, SerialWorker? serial, out bool retire)
     {
         retire = false;
         var attempt = handle.BeginAttempt();
@@ -602,6 +607,7 @@ public abstract partial class WorkflowRun
                 System.Threading.Timeout.InfiniteTimeSpan);
         }
 
+        Changed(handle, from, TaskState.Running);
         handle.SerialOwner = serial;
         handle.SerialPending = false;
         var context = serial is not null
@@ -786,7 +792,6 @@ public abstract partial class WorkflowRun
     private void ScheduleRetry(TaskHandle handle, int attempt, Exception error)
     {
         handle.SetException(error);
-        SetState(handle, TaskState.Running, TaskState.Retrying);
         var options = handle.Options;
         var delay = options.DelayAfter(attempt);
         if (options.BackoffJitter > 0 && delay > TimeSpan.Zero)
@@ -798,11 +803,18 @@ public abstract partial class WorkflowRun
         var token = handle.CreateAttemptToken(_cancellation.Token);
         if (delay <= TimeSpan.Zero)
         {
+            handle.SetState(TaskState.Retrying);
+            Changed(handle, TaskState.Running, TaskState.Retrying);
             AfterBackoff(handle, token.IsCancellationRequested);
             return;
         }
 
-        Task.Delay(delay, Runner.TimeProvider, token).ContinueWith(
+        // The wait is armed before the task is seen Retrying, so an observer that reacts to Retrying (a test
+        // advancing a fake clock, say) measures the backoff from the failure.
+        var wait = Task.Delay(delay, Runner.TimeProvider, token);
+        handle.SetState(TaskState.Retrying);
+        Changed(handle, TaskState.Running, TaskState.Retrying);
+        wait.ContinueWith(
             static (delayTask, state) =>
             {
                 var h = (TaskHandle)state!;
@@ -979,6 +991,13 @@ public abstract partial class WorkflowRun
 
     private void Enqueue(TaskHandle handle)
     {
+        if (handle.Backend == Backend.Serial)
+        {
+            // Straight to the serial worker, so serial jobs keep the order in which they became ready.
+            Runner.Serial.Post(handle);
+            return;
+        }
+
         if (!_ready!.Writer.TryWrite(handle))
         {
             // The run ended (aborted) before this task could start: it never ran.
@@ -1119,14 +1138,17 @@ public abstract partial class WorkflowRun
     private void Changed(TaskHandle handle, TaskState from, TaskState to)
     {
         var handler = TaskStateChanged;
-        if (handler is null)
+        var runnerHandler = Runner.TaskStateChangedHandler;
+        if (handler is null && runnerHandler is null)
         {
             return;
         }
 
+        var args = new TaskStateChangedEventArgs(handle, from, to);
         try
         {
-            handler(this, new TaskStateChangedEventArgs(handle, from, to));
+            handler?.Invoke(this, args);
+            runnerHandler?.Invoke(this, args);
         }
         catch (Exception ex)
         {

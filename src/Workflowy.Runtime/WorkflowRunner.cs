@@ -87,6 +87,14 @@ public sealed class WorkflowRunner : IAsyncDisposable
     internal SerialWorker Serial => _serial.Value;
 
     /// <summary>
+    /// Raised on every state change of every task of every run of this runner, on the thread that made it (the
+    /// sender is the run). Subscribe before starting runs to see each run from its first transition.
+    /// </summary>
+    public event EventHandler<TaskStateChangedEventArgs>? TaskStateChanged;
+
+    internal EventHandler<TaskStateChangedEventArgs>? TaskStateChangedHandler => TaskStateChanged;
+
+    /// <summary>
     /// Creates a run of dynamic tasks: submit to it with <see cref="WorkflowRun.Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>
     /// and friends, then <see cref="DynamicRun.Complete"/> it; it ends when its tasks are terminal.
     /// </summary>
