@@ -725,6 +725,91 @@ public class AnalyzerTests
             """);
     }
 
+    // ---------------------------------------------------------------- WFY005, WFY007, WFY015, WFY016 (task options)
+
+    [Fact]
+    public void WFY005_BothRetriesAndMaxAttempts()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using Workflowy;
+            public partial class W
+            {
+                [Task(Retries = 2, {|WFY005:MaxAttempts = 3|})] public int A() => 1;
+            }
+            """);
+        Assert.Contains("Keep one", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void WFY007_InvalidOptionValues_NameTheOptionTheValueAndTheRule()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using Workflowy;
+            public partial class W
+            {
+                [Task({|WFY007:Retries = -1|}, {|WFY007:TimeoutSeconds = 0|}, {|WFY007:BackoffBaseSeconds = -2|})] public int A() => 1;
+                [Task({|WFY007:MaxAttempts = 0|}, {|WFY007:BackoffJitter = 1.5|}, {|WFY007:BackoffCapSeconds = -1|})] public int B() => 1;
+                [Task({|WFY007:Backoff = (Backoff)9|}, {|WFY007:OnDependencyFailure = (DependencyFailure)7|})] public int C() => 1;
+                [Task({|WFY007:Backend = (Backend)42|})] public int D() => 1;
+            }
+            """);
+        var retries = diagnostics[0].GetMessage(CultureInfo.InvariantCulture);
+        Assert.Contains("Retries", retries);
+        Assert.Contains("-1", retries);
+        Assert.Contains("0 or more", retries);
+        Assert.Contains("positive", diagnostics[1].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void WFY007_NotReported_ForValidOptions()
+    {
+        VerifyValid("""
+            using System;
+            using System.IO;
+            using Workflowy;
+            public partial class W
+            {
+                [Task(Retries = 0, Backoff = Backoff.Linear, BackoffBaseSeconds = 0, BackoffCapSeconds = 0.5, BackoffJitter = 1, TimeoutSeconds = 0.001,
+                      RetryOn = new[] { typeof(IOException), typeof(TimeoutException) }, OnDependencyFailure = DependencyFailure.Skip, Backend = Backend.Serial)]
+                public int A() => 1;
+                [Task(MaxAttempts = 1)] public int B() => 1;
+            }
+            """);
+    }
+
+    [Fact]
+    public void WFY015_RunAnywayBindingANonNullableParameter_IsAWarning()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using Workflowy;
+            public partial class W
+            {
+                [Task] public int Count() => 1;
+                [Task] public string Name() => "n";
+                [Task(OnDependencyFailure = DependencyFailure.RunAnyway), DependsOn(nameof(Count), nameof(Name))]
+                public string Report(int {|WFY015:count|}, string {|WFY015:name|}) => name + count;
+                [Task(OnDependencyFailure = DependencyFailure.RunAnyway), DependsOn(nameof(Count), nameof(Name))]
+                public string Fine(int? count, string? name) => name + count;
+            }
+            """);
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+        Assert.Contains("nullable", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void WFY016_RetryOnTypeThatIsNotAnException()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using System;
+            using Workflowy;
+            public partial class W
+            {
+                [Task(Retries = 1, {|WFY016:RetryOn = new[] { typeof(TimeoutException), typeof(string) }|})] public int A() => 1;
+            }
+            """);
+        Assert.Contains("string", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+    }
+
     // ---------------------------------------------------------------- WFY014
 
     [Fact]

@@ -77,6 +77,34 @@ public class GeneratorTests
         }
         """;
 
+    internal const string Options = """
+        using System;
+        using System.IO;
+        using System.Threading.Tasks;
+        using Workflowy;
+
+        namespace Ops;
+
+        public partial class Resilient
+        {
+            [Task(Retries = 3, Backoff = Backoff.Linear, BackoffBaseSeconds = 0.5, BackoffCapSeconds = 10, BackoffJitter = 0.2,
+                  RetryOn = new[] { typeof(IOException), typeof(TimeoutException) }, TimeoutSeconds = 30)]
+            public Task<int> Fetch() => Task.FromResult(1);
+
+            [Task(MaxAttempts = 2, Backend = Backend.Serial)]
+            public int Local() => 2;
+
+            [Task(OnDependencyFailure = DependencyFailure.RunAnyway), DependsOn(nameof(Fetch), nameof(Local))]
+            public string Report(int? fetch, int? local) => $"{fetch} {local}";
+
+            [Task(OnDependencyFailure = DependencyFailure.Skip, Backoff = Backoff.None), DependsOn(nameof(Report))]
+            public void Publish(string report) { }
+        }
+        """;
+
+    [Fact]
+    public void Snapshot_Options() => Snapshot.Verify(GenerateAndCompile(Options));
+
     [Fact]
     public void Snapshot_Diamond() => Snapshot.Verify(GenerateAndCompile(Diamond));
 
