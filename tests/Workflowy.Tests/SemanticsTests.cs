@@ -354,6 +354,46 @@ public class SemanticsTests
         Assert.Equal("detached done", detached!.Result);
     }
 
+    [Fact]
+    public async Task ANestedRunStartedInsideATask_IsItsChild_CancelledWithIt()
+    {
+        var run = Runner(new FakeTimeProvider()).CreateRun();
+        var nestedStarted = new TaskCompletionSource<ControlledWorkflow.ControlledWorkflowRun>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var parent = run.Submit(new TaskOptions { Name = "parent" }, async ctx =>
+        {
+            var workflow = new ControlledWorkflow();
+            var nested = workflow.Start(runner: ctx.Run.Runner);
+            nestedStarted.TrySetResult(nested);
+            await nested;
+        });
+        run.Complete();
+        var nestedRun = await nestedStarted.Task.WaitAsync(Guard);
+        Assert.Same(parent, nestedRun.Parent);
+
+        parent.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => nestedRun.Completion.WaitAsync(Guard));
+        await run.Completion.WaitAsync(Guard);
+        Assert.Equal(TaskState.Cancelled, parent.State);
+        Assert.All(nestedRun.Tasks, t => Assert.Equal(TaskState.Cancelled, t.State));
+    }
+
+    [Fact]
+    public async Task GetResultAsync_TimesOutOnTheRunnersClock()
+    {
+        var time = new FakeTimeProvider();
+        var workflow = new ControlledWorkflow();
+        var run = workflow.Start(Runner(time));
+        var waiting = run.Third.GetResultAsync(TimeSpan.FromSeconds(3));
+
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(Guard));
+        workflow.FirstGate.SetResult();
+        workflow.SideGate.SetResult();
+        Assert.Equal(3, await run.Third.GetResultAsync(TimeSpan.FromSeconds(3)).WaitAsync(Guard));
+    }
+
     // ---------------------------------------------------------------- dynamic submission
 
     [Fact]
