@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,7 +14,8 @@ public sealed record Quote(int CartId, decimal Total);
 
 /// <summary>
 /// A small order workflow: load a cart, price it (async, as if over HTTP) and check stock on a thread at the
-/// same time, then confirm the order once both are known.
+/// same time, then confirm the order once both are known and send a receipt (retried: the mail server fails
+/// once). Loyalty points come from a service that is down; the thank-you note that needs them is skipped.
 /// </summary>
 public sealed partial class OrderWorkflow
 {
@@ -72,6 +74,38 @@ public sealed partial class OrderWorkflow
             : $"Order for {customer}: cart {quote.CartId} waits for stock";
         Write($"Confirm: {confirmation}");
         return confirmation;
+    }
+
+    private int _mailAttempts;
+
+    [Task(Retries = 2, Backoff = Backoff.Linear, BackoffBaseSeconds = 0.05, RetryOn = new[] { typeof(IOException) })]
+    [DependsOn(nameof(Confirm))]
+    public string SendReceipt(string confirm, TaskContext context)
+    {
+        if (Interlocked.Increment(ref _mailAttempts) == 1)
+        {
+            Write($"SendReceipt: attempt {context.Attempt} failed, the mail server is busy");
+            throw new IOException("mail server busy");
+        }
+
+        Write($"SendReceipt: attempt {context.Attempt} sent the receipt");
+        return $"receipt for '{confirm}'";
+    }
+
+    [Task]
+    [DependsOn(nameof(LoadCart))]
+    public int LoyaltyPoints(Cart cart)
+    {
+        Write("LoyaltyPoints: the loyalty service is down");
+        throw new InvalidOperationException($"loyalty service unavailable for cart {cart.Id}");
+    }
+
+    [Task(OnDependencyFailure = DependencyFailure.Skip)]
+    [DependsOn(nameof(LoyaltyPoints), nameof(Confirm))]
+    public string ThankYouNote(int loyaltyPoints, string confirm)
+    {
+        Write("ThankYouNote: written");
+        return $"Thanks! You earned {loyaltyPoints} points.";
     }
 
     private void Write(string line)

@@ -1,12 +1,15 @@
 using System;
-using System.Linq;
 using System.Diagnostics;
+using System.Linq;
 using Workflowy;
 using Workflowy.Sample;
 
 var stopwatch = Stopwatch.StartNew();
 var workflow = new OrderWorkflow();
-var run = await workflow.RunAsync(cartId: 42, customer: "Ada");
+
+// ErrorPolicy.Log: a failing task is logged and the run goes on; its dependents follow their own policy.
+await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Log, Logger = new ConsoleLogger() };
+var run = await workflow.RunAsync(cartId: 42, customer: "Ada", runner: runner);
 
 Console.WriteLine($"Workflow {run.Graph.Name}, run {run.RunId}");
 Console.WriteLine();
@@ -20,13 +23,20 @@ Console.WriteLine();
 Console.WriteLine("Task states:");
 foreach (var task in run.Tasks)
 {
-    Console.WriteLine($"  {task.Name,-10} {task.State,-10} attempts: {task.Attempts}");
+    var why = task.Exception is null ? string.Empty : $"  ({task.Exception.GetType().Name}: {task.Exception.Message})";
+    Console.WriteLine($"  {task.Name,-13} {task.State,-10} attempts: {task.Attempts}{why}");
 }
 
 Console.WriteLine();
-Console.WriteLine($"Result: {await run.Confirm}");
+Console.WriteLine($"Result: {run.Confirm.Result}");
+Console.WriteLine($"Receipt: {run.SendReceipt.Result}");
 Console.WriteLine();
 Console.WriteLine("The graph, generated at compile time (Mermaid):");
 Console.WriteLine(OrderWorkflow.OrderWorkflowRun.Mermaid);
 Console.WriteLine($"Done in {stopwatch.ElapsedMilliseconds} ms.");
-return run.Tasks.All(t => t.State == TaskState.Completed) ? 0 : 1;
+
+var expected = run.Confirm.State == TaskState.Completed
+    && run.SendReceipt is { State: TaskState.Completed, Attempts: 2 }
+    && run.LoyaltyPoints.State == TaskState.Failed
+    && run.ThankYouNote.State == TaskState.Skipped;
+return expected ? 0 : 1;

@@ -9,8 +9,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Task '{Task}' in run {RunId} failed after {Attempts} attempt(s)")]
     public static partial void TaskFailed(ILogger logger, string task, string runId, int attempts, Exception exception);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} did not run: {Reason}")]
-    public static partial void DependencyFailed(ILogger logger, string task, string runId, string reason);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} {Outcome}: its dependencies '{Dependencies}' did not complete")]
+    public static partial void DependencyFailed(ILogger logger, string task, string runId, string outcome, string dependencies);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} timed out after {TimeoutSeconds} s on attempt {Attempt}; its synchronous body could not be interrupted and was abandoned on managed thread {ThreadId}")]
     public static partial void BodyAbandoned(ILogger logger, string task, string runId, double timeoutSeconds, int attempt, int threadId);

@@ -932,7 +932,7 @@ public abstract partial class WorkflowRun
         var exception = new DependencyFailedException(handle.Name, RunId, failed, skipped: skip);
         if (Runner.ErrorPolicy == ErrorPolicy.Log)
         {
-            Log.DependencyFailed(Runner.Logger, handle.Name, RunId, exception.Message);
+            Log.DependencyFailed(Runner.Logger, handle.Name, RunId, skip ? "was skipped" : "failed without running", string.Join("', '", failed));
         }
 
         return TerminateNotStarted(handle, TaskState.Ready, skip ? TaskState.Skipped : TaskState.Failed, exception);
