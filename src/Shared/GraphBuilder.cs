@@ -18,7 +18,7 @@ internal static class GraphBuilder
         "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "Definition", "Mermaid",
         "StartNew", "RunNew", "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "Store",
-        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached",
+        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached", "Dot", "GetProgress",
         "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged", "ProgressChanged", "RunToken",
     };
 
@@ -230,6 +230,7 @@ internal static class GraphBuilder
             inputs.ToEquatableArray(),
             order.ToEquatableArray(),
             Mermaid(tasks, dependencies),
+            Dot(type.Name, tasks, dependencies),
             problems.ToEquatableArray());
     }
 
@@ -585,6 +586,28 @@ internal static class GraphBuilder
 
         return builder.ToString();
     }
+
+    /// <summary>The graph as Graphviz DOT; the runtime's WorkflowRenderer.ToDot(graph) writes the same text.</summary>
+    private static string Dot(string name, EquatableArray<TaskModel> tasks, List<int>[] dependencies)
+    {
+        var builder = new StringBuilder("digraph \"").Append(DotEscape(name)).Append("\" {\n    node [shape=box];\n");
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            builder.Append("    t").Append(i).Append(" [label=\"").Append(DotEscape(tasks[i].TaskName)).Append("\"];\n");
+        }
+
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            foreach (var d in dependencies[i])
+            {
+                builder.Append("    t").Append(d).Append(" -> t").Append(i).Append(";\n");
+            }
+        }
+
+        return builder.Append("}\n").ToString();
+    }
+
+    private static string DotEscape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
 
     private static string MermaidLabel(string text) => text.Replace("\"", "#quot;").Replace("\n", " ").Replace("\r", string.Empty);
 

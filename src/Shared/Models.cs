@@ -149,6 +149,7 @@ internal sealed record BoundWorkflow(
     EquatableArray<WorkflowInput> Inputs,
     EquatableArray<int> TopologicalOrder,
     string Mermaid,
+    string Dot,
     EquatableArray<Problem> Problems)
 {
     public bool IsValid => Problems.Count == 0;

@@ -98,6 +98,9 @@ internal static class Emitter
         w.Line("/// <summary>The workflow graph as Mermaid flowchart text.</summary>");
         w.Line($"public const string Mermaid = {Literal(workflow.Mermaid)};");
         w.Line();
+        w.Line("/// <summary>The workflow graph as Graphviz DOT text.</summary>");
+        w.Line($"public const string Dot = {Literal(workflow.Dot)};");
+        w.Line();
         w.Line("/// <summary>The workflow graph: tasks, edges and a topological order.</summary>");
         w.Line($"public static {Rt}WorkflowGraph Definition {{ get; }} = new {Rt}WorkflowGraph(");
         w.Indent++;

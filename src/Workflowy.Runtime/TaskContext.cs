@@ -1,18 +1,13 @@
-using System;
 using System.Threading;
 
 namespace Workflowy;
 
 /// <summary>
 /// What a running task knows about itself: declare a parameter of this type on a task method, or read
-/// <see cref="Current"/> anywhere inside a task body.
+/// <see cref="Current"/> anywhere inside a task body (across awaits, and in work the body starts).
 /// </summary>
 public sealed class TaskContext
 {
-    [ThreadStatic]
-    private static TaskHandle? t_current;
-    private static readonly AsyncLocal<TaskHandle?> s_current = new();
-
     private readonly TaskHandle _handle;
 
     internal TaskContext(TaskHandle handle, int attempt, CancellationToken cancellationToken)
@@ -46,38 +41,29 @@ public sealed class TaskContext
     /// <summary>The task that submitted this one (dynamic tasks submitted from inside a task), or that started this task's run; null otherwise.</summary>
     public TaskHandle? Parent => _handle.Parent ?? _handle.Run.Parent;
 
+    /// <summary>The throughline at this task: the chain of frames and task names that led here.</summary>
+    public System.Collections.Generic.IReadOnlyList<string> Throughline => Workflowy.Throughline.Chain;
+
     /// <summary>Reports progress: <paramref name="fraction"/> is clamped to [0, 1]; both are visible on the handle.</summary>
     public void ReportProgress(double fraction, string? message = null) => _handle.ReportProgress(fraction, message);
 
     /// <inheritdoc />
     public override string ToString() => $"{TaskName} (run {RunId}, attempt {Attempt})";
 
-    internal static TaskHandle? CurrentHandle => t_current ?? s_current.Value;
-
-    /// <summary>Marks <paramref name="handle"/> as running on this thread (synchronous bodies) or flow (async bodies); returns what to restore.</summary>
-    internal static TaskHandle? Enter(TaskHandle handle, bool flows)
+    /// <summary>The innermost task frame of the throughline: the task whose body is running here.</summary>
+    internal static TaskHandle? CurrentHandle
     {
-        if (flows)
+        get
         {
-            var previous = s_current.Value;
-            s_current.Value = handle;
-            return previous;
-        }
+            for (var frame = Workflowy.Throughline.Current; frame is not null; frame = frame.Parent)
+            {
+                if (frame.Task is { } task)
+                {
+                    return task;
+                }
+            }
 
-        var prior = t_current;
-        t_current = handle;
-        return prior;
-    }
-
-    internal static void Exit(TaskHandle? previous, bool flows)
-    {
-        if (flows)
-        {
-            s_current.Value = previous;
-        }
-        else
-        {
-            t_current = previous;
+            return null;
         }
     }
 }

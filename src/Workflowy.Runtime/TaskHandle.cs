@@ -40,6 +40,11 @@ public class TaskHandle
     internal ExecutionContext? CapturedContext;
     internal bool Detached;
     internal SerialWorker? SerialOwner;
+    internal ThroughlineFrame? Frame;
+    internal System.Diagnostics.Activity? AttemptActivity;
+    internal System.Diagnostics.ActivityContext? ParentActivity;
+    internal long ReadyTimestamp;
+    internal long StartTimestamp;
     internal volatile bool SerialPending;
 
     internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)

@@ -121,6 +121,7 @@ public abstract partial class WorkflowRun
             handle.Body = invoker;
             handle.UserBody = body;
             handle.CapturedContext = ExecutionContext.Capture();
+            handle.ParentActivity = System.Diagnostics.Activity.Current?.Context;
             handle.DynamicDependencies = dependsOn.Length == 0 ? null : (TaskHandle[])dependsOn.Clone();
             handle.PendingDependencies = 1;
             if (index == _tasks.Length)

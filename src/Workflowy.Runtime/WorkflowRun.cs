@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
@@ -45,6 +46,7 @@ public abstract partial class WorkflowRun
     private CancellationToken _callerToken;
     private ExecutionContext? _context;
     private int _detached;
+    private Activity? _activity;
 
     /// <summary>Creates a run of <paramref name="graph"/>; called by generated code.</summary>
     protected WorkflowRun(WorkflowGraph graph, WorkflowRunner? runner)
@@ -139,6 +141,31 @@ public abstract partial class WorkflowRun
         Volatile.Write(ref _detached, 1);
         Parent.RemoveChild(this);
         return true;
+    }
+
+    /// <summary>Aggregate progress: tasks done out of all tasks, and each task's state and reported fraction.</summary>
+    public RunProgress GetProgress()
+    {
+        var tasks = Tasks;
+        var entries = new RunProgress.TaskProgress[tasks.Count];
+        var done = 0;
+        double sum = 0;
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            var state = task.State;
+            var fraction = state == TaskState.Completed ? 1.0 : task.Progress;
+            if (TaskHandle.IsTerminalState(state))
+            {
+                done++;
+                fraction = 1.0;
+            }
+
+            sum += fraction;
+            entries[i] = new RunProgress.TaskProgress(task.Name, state, state == TaskState.Completed ? 1.0 : task.Progress, task.ProgressMessage);
+        }
+
+        return new RunProgress(done, tasks.Count, tasks.Count == 0 ? 1.0 : sum / tasks.Count, entries);
     }
 
     /// <summary>Awaits the run, as <see cref="Completion"/>.</summary>
@@ -396,6 +423,17 @@ public abstract partial class WorkflowRun
             throw new InvalidOperationException($"{this} has already started.");
         }
 
+        if (WorkflowyDiagnostics.Source.HasListeners())
+        {
+            // One activity per run (per pass, for reruns); the caller's current activity is left as it was.
+            var previous = Activity.Current;
+            _activity = WorkflowyDiagnostics.Source.StartActivity("run " + Graph.Name, ActivityKind.Internal);
+            _activity?.SetTag(WorkflowyDiagnostics.WorkflowTag, Graph.Name);
+            _activity?.SetTag(WorkflowyDiagnostics.RunTag, RunId);
+            Activity.Current = previous;
+        }
+
+        ActiveRuns.TryAdd(this, 0);
         _context = ExecutionContext.Capture();
         _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
         {
@@ -608,6 +646,11 @@ public abstract partial class WorkflowRun
         }
 
         Changed(handle, from, TaskState.Running);
+        if (WorkflowyDiagnostics.MetricsEnabled)
+        {
+            RecordStart(handle);
+        }
+
         handle.SerialOwner = serial;
         handle.SerialPending = false;
         var context = serial is not null
@@ -635,6 +678,20 @@ public abstract partial class WorkflowRun
         return CompleteAttempt(handle, attempt, ErrorOf(body));
     }
 
+    private static void RecordStart(TaskHandle handle)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var tags = WorkflowyDiagnostics.Tags(handle);
+        WorkflowyDiagnostics.Started.Add(1, tags);
+        if (handle.ReadyTimestamp != 0)
+        {
+            WorkflowyDiagnostics.QueueWait.Record(Stopwatch.GetElapsedTime(handle.ReadyTimestamp, now).TotalSeconds, tags);
+            handle.ReadyTimestamp = 0;
+        }
+
+        handle.StartTimestamp = now;
+    }
+
     private ValueTask InvokeBody(TaskHandle handle, CancellationToken token, ExecutionContext? context)
     {
         if (context is null)
@@ -649,10 +706,26 @@ public abstract partial class WorkflowRun
 
     private ValueTask InvokeBodyHere(TaskHandle handle, CancellationToken token)
     {
-        var flows = handle.ReturnsTask;
-        var previous = TaskContext.Enter(handle, flows);
+        // The body runs in a copy of this thread's execution context holding the task's throughline frame, its
+        // log scope and its activity; the context is restored afterwards (async bodies keep their copy).
+        var saved = ExecutionContext.Capture();
+        var previousFrame = Throughline.Current;
+        var previousActivity = Activity.Current;
         try
         {
+            Throughline.EnterTask(handle, previousFrame);
+            var frame = Throughline.Current!;
+            handle.Frame = frame;
+            if (Runner.LogsScopes)
+            {
+                Runner.Logger.BeginScope(new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
+            }
+
+            if (WorkflowyDiagnostics.Source.HasListeners())
+            {
+                handle.AttemptActivity = StartAttemptActivity(handle);
+            }
+
             return handle.Body is { } body ? body(handle, token) : ExecuteAsync(handle.Index, token);
         }
         catch (Exception ex)
@@ -661,7 +734,78 @@ public abstract partial class WorkflowRun
         }
         finally
         {
-            TaskContext.Exit(previous, flows);
+            if (saved is not null)
+            {
+                ExecutionContext.Restore(saved);
+            }
+            else
+            {
+                Throughline.Restore(previousFrame);
+                Activity.Current = previousActivity;
+            }
+        }
+    }
+
+    private Activity? StartAttemptActivity(TaskHandle handle)
+    {
+        var parent = handle.ParentActivity ?? _activity?.Context ?? default;
+        var activity = WorkflowyDiagnostics.Source.StartActivity(handle.Name, ActivityKind.Internal, parent);
+        if (activity is not null)
+        {
+            activity.SetTag(WorkflowyDiagnostics.WorkflowTag, Graph.Name);
+            activity.SetTag(WorkflowyDiagnostics.RunTag, RunId);
+            activity.SetTag(WorkflowyDiagnostics.TaskTag, handle.Name);
+            activity.SetTag(WorkflowyDiagnostics.AttemptTag, handle.Attempts);
+            activity.SetTag(WorkflowyDiagnostics.BackendTag, BackendName(handle.Backend));
+        }
+
+        return activity;
+    }
+
+    private static string BackendName(Backend backend) => backend switch
+    {
+        Backend.Async => "async",
+        Backend.Thread => "thread",
+        Backend.Serial => "serial",
+        _ => "default",
+    };
+
+    /// <summary>Closes the attempt's activity and records its duration.</summary>
+    private static void EndAttemptTelemetry(TaskHandle handle, string outcome, Exception? error)
+    {
+        if (Interlocked.Exchange(ref handle.AttemptActivity, null) is { } activity)
+        {
+            activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
+            if (error is not null && outcome != "completed")
+            {
+                activity.SetStatus(ActivityStatusCode.Error, error.Message);
+                activity.AddException(error);
+            }
+
+            activity.Stop();
+        }
+
+        if (WorkflowyDiagnostics.Duration.Enabled && handle.StartTimestamp != 0)
+        {
+            var tags = WorkflowyDiagnostics.Tags(handle);
+            tags.Add(WorkflowyDiagnostics.OutcomeTag, outcome);
+            WorkflowyDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(handle.StartTimestamp).TotalSeconds, tags);
+        }
+    }
+
+    /// <summary>Counts a task that ended, by state.</summary>
+    private static void CountEnd(TaskHandle handle, TaskState state)
+    {
+        var counter = state switch
+        {
+            TaskState.Completed => WorkflowyDiagnostics.Completed,
+            TaskState.Failed => WorkflowyDiagnostics.Failed,
+            TaskState.Cancelled => WorkflowyDiagnostics.Cancelled,
+            _ => null,
+        };
+        if (counter is { Enabled: true })
+        {
+            counter.Add(1, WorkflowyDiagnostics.Tags(handle));
         }
     }
 
@@ -724,24 +868,35 @@ public abstract partial class WorkflowRun
         {
             if (error is null)
             {
+                EndAttemptTelemetry(handle, "completed", null);
                 return Terminate(handle, TaskState.Running, TaskState.Completed, null);
             }
 
+            Throughline.Tag(error, handle.Frame);
             if (cancelled)
             {
+                EndAttemptTelemetry(handle, "cancelled", error);
                 return Terminate(handle, TaskState.Running, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId, error));
             }
 
             var options = handle.Options;
             if (attempt < options.MaxAttempts && options.IsRetryable(error))
             {
+                EndAttemptTelemetry(handle, "retrying", error);
+                if (WorkflowyDiagnostics.Retried.Enabled)
+                {
+                    WorkflowyDiagnostics.Retried.Add(1, WorkflowyDiagnostics.Tags(handle));
+                }
+
                 ScheduleRetry(handle, attempt, error);
                 return null;
             }
 
-            var final = attempt > 1 && attempt >= options.MaxAttempts
+            EndAttemptTelemetry(handle, "failed", error);
+            Exception final = attempt > 1 && attempt >= options.MaxAttempts
                 ? new RetriesExhaustedException(handle.Name, RunId, attempt, error)
                 : error;
+            Throughline.Tag(final, handle.Frame);
             return Terminate(handle, TaskState.Running, TaskState.Failed, final);
         }
         finally
@@ -781,7 +936,10 @@ public abstract partial class WorkflowRun
 
         var serial = handle.SerialOwner;
         handle.SerialOwner = null;
-        var next = Terminate(handle, TaskState.Running, TaskState.Failed, new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned));
+        var exception = new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned);
+        Throughline.Tag(exception, handle.Frame);
+        EndAttemptTelemetry(handle, "timeout", exception);
+        var next = Terminate(handle, TaskState.Running, TaskState.Failed, exception);
         serial?.AttemptEnded();
         if (next is not null)
         {
@@ -849,6 +1007,7 @@ public abstract partial class WorkflowRun
         handle.SetException(exception);
         SetState(handle, from, state);
         handle.SignalCompletion();
+        CountEnd(handle, state);
         if (state == TaskState.Failed)
         {
             OnTaskFailed(handle, exception!);
@@ -872,6 +1031,7 @@ public abstract partial class WorkflowRun
         handle.SetException(exception);
         Changed(handle, from, state);
         handle.SignalCompletion();
+        CountEnd(handle, state);
         var next = Propagate(handle, state);
         handle.CancelChildren();
         OnTerminal(handle);
@@ -893,6 +1053,7 @@ public abstract partial class WorkflowRun
         handle.SetException(new TaskCancelledException(handle.Name, RunId));
         Changed(handle, from, TaskState.Cancelled);
         handle.SignalCompletion();
+        CountEnd(handle, TaskState.Cancelled);
         var next = Propagate(handle, TaskState.Cancelled);
         handle.CancelChildren();
         OnTerminal(handle);
@@ -998,6 +1159,11 @@ public abstract partial class WorkflowRun
             return;
         }
 
+        if (WorkflowyDiagnostics.QueueWait.Enabled)
+        {
+            handle.ReadyTimestamp = Stopwatch.GetTimestamp();
+        }
+
         if (!_ready!.Writer.TryWrite(handle))
         {
             // The run ended (aborted) before this task could start: it never ran.
@@ -1051,6 +1217,7 @@ public abstract partial class WorkflowRun
                     handle.SetException(new TaskCancelledException(handle.Name, RunId));
                     Changed(handle, state, TaskState.Cancelled);
                     handle.SignalCompletion();
+                    CountEnd(handle, TaskState.Cancelled);
                     handle.SealDependents();
                     OnTerminal(handle);
                     break;
@@ -1197,6 +1364,19 @@ public abstract partial class WorkflowRun
         }
 
         CompleteObservers();
+        ActiveRuns.TryRemove(this, out _);
+        if (Interlocked.Exchange(ref _activity, null) is { } activity)
+        {
+            var outcome = Failure is not null ? "failed" : _cancellation.IsCancellationRequested ? "cancelled" : "completed";
+            activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
+            if (Failure is { } runFailure)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, runFailure.Message);
+            }
+
+            activity.Stop();
+        }
+
         Runner.OnRunEnded(this);
         Parent?.RemoveChild(this);
         var completion = Volatile.Read(ref _completion);
@@ -1231,6 +1411,12 @@ public abstract partial class WorkflowRun
 
         return false;
     }
+
+    /// <summary>Runs that have started and not ended, for the ready-queue gauge.</summary>
+    internal static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkflowRun, byte> ActiveRuns = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The number of ready tasks waiting in this run's channel.</summary>
+    internal int ReadyCount => _ready is { } ready && !HasEnded ? ready.Reader.Count : 0;
 
     private sealed class TimeoutState(TaskHandle handle, int attempt, TimeSpan timeout)
     {

@@ -21,6 +21,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private readonly bool _tracksRuns;
     private readonly Lazy<SerialWorker> _serial;
     private DynamicRun? _ambient;
+    private readonly ILogger _logger = NullLogger.Instance;
     private bool _disposed;
 
     /// <summary>Creates a runner with default options.</summary>
@@ -66,8 +67,22 @@ public sealed class WorkflowRunner : IAsyncDisposable
             : throw new ArgumentOutOfRangeException(nameof(ErrorPolicy), value, "Unknown error policy.");
     }
 
-    /// <summary>Where failures (under <see cref="ErrorPolicy.Log"/>), retries and abandoned bodies are logged (default: nowhere).</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>
+    /// Where failures (under <see cref="ErrorPolicy.Log"/>), retries and abandoned bodies are logged (default: nowhere).
+    /// Task bodies also run inside a scope of this logger (run id, task, attempt, throughline), so every logger of the
+    /// same factory that includes scopes prints them.
+    /// </summary>
+    public ILogger Logger
+    {
+        get => _logger;
+        init
+        {
+            _logger = value ?? NullLogger.Instance;
+            LogsScopes = _logger is not NullLogger;
+        }
+    }
+
+    internal bool LogsScopes { get; private init; }
 
     /// <summary>The clock for backoff waits and timeouts (default: <see cref="TimeProvider.System"/>; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -27,6 +27,9 @@ namespace Shop
             /// <summary>The workflow graph as Mermaid flowchart text.</summary>
             public const string Mermaid = "flowchart TD\n    t0[\"LoadCart\"]\n    t1[\"Price\"]\n    t2[\"Reserve\"]\n    t3[\"Confirm\"]\n    t0 --> t1\n    t0 --> t2\n    t1 --> t3\n    t2 --> t3\n";
 
+            /// <summary>The workflow graph as Graphviz DOT text.</summary>
+            public const string Dot = "digraph \"Checkout\" {\n    node [shape=box];\n    t0 [label=\"LoadCart\"];\n    t1 [label=\"Price\"];\n    t2 [label=\"Reserve\"];\n    t3 [label=\"Confirm\"];\n    t0 -> t1;\n    t0 -> t2;\n    t1 -> t3;\n    t2 -> t3;\n}\n";
+
             /// <summary>The workflow graph: tasks, edges and a topological order.</summary>
             public static global::Workflowy.WorkflowGraph Definition { get; } = new global::Workflowy.WorkflowGraph(
                 "Checkout",

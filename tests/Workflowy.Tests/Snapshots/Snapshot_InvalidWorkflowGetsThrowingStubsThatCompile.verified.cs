@@ -25,6 +25,9 @@ partial class Broken
         /// <summary>The workflow graph as Mermaid flowchart text.</summary>
         public const string Mermaid = "flowchart TD\n    t0[\"A\"]\n    t1[\"B\"]\n    t2[\"C\"]\n    t1 --> t0\n    t0 --> t1\n";
 
+        /// <summary>The workflow graph as Graphviz DOT text.</summary>
+        public const string Dot = "digraph \"Broken\" {\n    node [shape=box];\n    t0 [label=\"A\"];\n    t1 [label=\"B\"];\n    t2 [label=\"C\"];\n    t1 -> t0;\n    t0 -> t1;\n}\n";
+
         /// <summary>The workflow graph: tasks, edges and a topological order.</summary>
         public static global::Workflowy.WorkflowGraph Definition { get; } = new global::Workflowy.WorkflowGraph(
             "Broken",

@@ -27,6 +27,9 @@ namespace Ops
             /// <summary>The workflow graph as Mermaid flowchart text.</summary>
             public const string Mermaid = "flowchart TD\n    t0[\"Fetch\"]\n    t1[\"Local\"]\n    t2[\"Report\"]\n    t3[\"Publish\"]\n    t0 --> t2\n    t1 --> t2\n    t2 --> t3\n";
 
+            /// <summary>The workflow graph as Graphviz DOT text.</summary>
+            public const string Dot = "digraph \"Resilient\" {\n    node [shape=box];\n    t0 [label=\"Fetch\"];\n    t1 [label=\"Local\"];\n    t2 [label=\"Report\"];\n    t3 [label=\"Publish\"];\n    t0 -> t2;\n    t1 -> t2;\n    t2 -> t3;\n}\n";
+
             /// <summary>The workflow graph: tasks, edges and a topological order.</summary>
             public static global::Workflowy.WorkflowGraph Definition { get; } = new global::Workflowy.WorkflowGraph(
                 "Resilient",

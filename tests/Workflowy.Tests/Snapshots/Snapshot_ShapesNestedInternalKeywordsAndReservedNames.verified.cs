@@ -27,6 +27,9 @@ partial class Outer
             /// <summary>The workflow graph as Mermaid flowchart text.</summary>
             public const string Mermaid = "flowchart TD\n    t0[\"Void\"]\n    t1[\"Value\"]\n    t2[\"PlainTask\"]\n    t3[\"TaskOfT\"]\n    t4[\"PlainValueTask\"]\n    t5[\"shaped-result\"]\n    t6[\"Last\"]\n    t7[\"Completion\"]\n    t0 --> t2\n    t1 --> t3\n    t3 --> t5\n    t5 --> t6\n    t2 --> t6\n";
 
+            /// <summary>The workflow graph as Graphviz DOT text.</summary>
+            public const string Dot = "digraph \"Shapes\" {\n    node [shape=box];\n    t0 [label=\"Void\"];\n    t1 [label=\"Value\"];\n    t2 [label=\"PlainTask\"];\n    t3 [label=\"TaskOfT\"];\n    t4 [label=\"PlainValueTask\"];\n    t5 [label=\"shaped-result\"];\n    t6 [label=\"Last\"];\n    t7 [label=\"Completion\"];\n    t0 -> t2;\n    t1 -> t3;\n    t3 -> t5;\n    t5 -> t6;\n    t2 -> t6;\n}\n";
+
             /// <summary>The workflow graph: tasks, edges and a topological order.</summary>
             public static global::Workflowy.WorkflowGraph Definition { get; } = new global::Workflowy.WorkflowGraph(
                 "Shapes",

@@ -1,0 +1,116 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading;
+
+namespace Workflowy;
+
+/// <summary>
+/// Workflowy's traces and metrics (System.Diagnostics; no OpenTelemetry dependency): an activity per run and per
+/// task attempt, counters, histograms and a gauge. Listen with <c>AddSource("Workflowy")</c> / <c>AddMeter("Workflowy")</c>.
+/// </summary>
+public static class WorkflowyDiagnostics
+{
+    /// <summary>The name of the <see cref="ActivitySource"/> and of the <see cref="Meter"/>.</summary>
+    public const string Name = "Workflowy";
+
+    /// <summary>Tag: the workflow (graph) name.</summary>
+    public const string WorkflowTag = "workflowy.workflow";
+
+    /// <summary>Tag: the run id.</summary>
+    public const string RunTag = "workflowy.run_id";
+
+    /// <summary>Tag: the task name.</summary>
+    public const string TaskTag = "workflowy.task";
+
+    /// <summary>Tag: the attempt number.</summary>
+    public const string AttemptTag = "workflowy.attempt";
+
+    /// <summary>Tag: the backend.</summary>
+    public const string BackendTag = "workflowy.backend";
+
+    /// <summary>Tag: how an attempt or a run ended (completed, failed, retrying, timeout, cancelled).</summary>
+    public const string OutcomeTag = "workflowy.outcome";
+
+    internal static readonly ActivitySource Source = new(Name, "1.0");
+
+    internal static readonly Meter Meter = new(Name, "1.0");
+
+    internal static readonly Counter<long> Started = Meter.CreateCounter<long>("workflowy.tasks.started", "{attempt}", "Task attempts started.");
+
+    internal static readonly Counter<long> Completed = Meter.CreateCounter<long>("workflowy.tasks.completed", "{task}", "Tasks that completed.");
+
+    internal static readonly Counter<long> Failed = Meter.CreateCounter<long>("workflowy.tasks.failed", "{task}", "Tasks that failed (for good).");
+
+    internal static readonly Counter<long> Retried = Meter.CreateCounter<long>("workflowy.tasks.retried", "{attempt}", "Failed attempts that will be retried.");
+
+    internal static readonly Counter<long> Cancelled = Meter.CreateCounter<long>("workflowy.tasks.cancelled", "{task}", "Tasks that were cancelled.");
+
+    internal static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("workflowy.task.duration", "s", "Duration of a task attempt.");
+
+    internal static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>("workflowy.task.queue_wait", "s", "Time from ready to running.");
+
+    static WorkflowyDiagnostics() =>
+        Meter.CreateObservableGauge("workflowy.ready_queue.depth", static () => ReadyDepth(), "{task}", "Tasks ready and waiting for a worker, over all runs.");
+
+    internal static bool MetricsEnabled => Started.Enabled || QueueWait.Enabled || Duration.Enabled;
+
+    private static long ReadyDepth()
+    {
+        long depth = 0;
+        foreach (var run in WorkflowRun.ActiveRuns.Keys)
+        {
+            depth += run.ReadyCount;
+        }
+
+        return depth;
+    }
+
+    internal static TagList Tags(TaskHandle handle) => new()
+    {
+        { WorkflowTag, handle.Run.Graph.Name },
+        { TaskTag, handle.Name },
+    };
+}
+
+/// <summary>The logger scope a task body runs in: run id, task, attempt and throughline, as structured values.</summary>
+internal sealed class TaskLogScope : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    private readonly string _runId;
+    private readonly string _task;
+    private readonly int _attempt;
+    private readonly string _throughline;
+
+    public TaskLogScope(string runId, string task, int attempt, string throughline)
+    {
+        _runId = runId;
+        _task = task;
+        _attempt = attempt;
+        _throughline = throughline;
+    }
+
+    public int Count => 4;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("RunId", _runId),
+        1 => new("Task", _task),
+        2 => new("Attempt", _attempt),
+        3 => new("Throughline", _throughline),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"Run {_runId} Task {_task} Attempt {_attempt} Throughline {_throughline}";
+}

@@ -1,0 +1,223 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Text;
+using System.Threading;
+
+namespace Workflowy;
+
+/// <summary>
+/// The semantic context: a stack of labelled frames that says what the program is trying to do. It flows across
+/// awaits, thread-pool backends, the serial worker and into child tasks (it lives in the execution context), and
+/// every running task pushes a frame named after itself, so <see cref="Chain"/> is the chain of task names (and your
+/// own frames) that led to any line of code. Log scopes and exceptions thrown out of tasks carry it.
+/// </summary>
+/// <example>
+/// <code>
+/// using (Throughline.Push("order-run"))
+/// {
+///     await new Checkout().RunAsync(42);   // inside LoadCart: Throughline.Chain == ["order-run", "LoadCart"]
+/// }
+/// </code>
+/// </example>
+public static class Throughline
+{
+    /// <summary>The key under which exceptions carry the chain that was active where they were thrown.</summary>
+    public const string ExceptionDataKey = "Workflowy.Throughline";
+
+    private static readonly AsyncLocal<ThroughlineFrame?> s_current = new();
+    private static int s_tagging;
+
+    /// <summary>The innermost frame, or null when nothing was pushed.</summary>
+    public static ThroughlineFrame? Current => s_current.Value;
+
+    /// <summary>The frame names from the outermost to the innermost (empty when nothing was pushed).</summary>
+    public static IReadOnlyList<string> Chain => s_current.Value?.Chain ?? Array.Empty<string>();
+
+    /// <summary>
+    /// Pushes a frame; dispose the result to pop it (use <c>using</c>). Properties, if any, travel with the frame.
+    /// </summary>
+    public static Scope Push(string name, IReadOnlyDictionary<string, object?>? properties = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        EnsureTagging();
+        var previous = s_current.Value;
+        s_current.Value = new ThroughlineFrame(name, properties, previous, task: null);
+        return new Scope(previous);
+    }
+
+    /// <summary>The chain an exception carries (the innermost one recorded where it was thrown), if any.</summary>
+    public static IReadOnlyList<string>? ChainOf(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e.Data[ExceptionDataKey] is string chain)
+            {
+                return chain.Split(" > ");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Pushes a task's frame for the duration of a body (the caller restores the execution context).</summary>
+    internal static void EnterTask(TaskHandle handle, ThroughlineFrame? parent)
+    {
+        EnsureTagging();
+        s_current.Value = new ThroughlineFrame(handle.Name, null, parent, handle);
+    }
+
+    /// <summary>Sets the current frame back (when the execution context cannot be restored as a whole).</summary>
+    internal static void Restore(ThroughlineFrame? frame) => s_current.Value = frame;
+
+    /// <summary>Records the chain on an exception that does not carry one yet (the innermost record wins).</summary>
+    internal static void Tag(Exception exception, ThroughlineFrame? frame)
+    {
+        if (frame is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!exception.Data.Contains(ExceptionDataKey))
+            {
+                exception.Data[ExceptionDataKey] = frame.ToString();
+            }
+        }
+        catch (Exception)
+        {
+            // Some exceptions have read-only Data; the chain is then only in the log scope.
+        }
+    }
+
+    /// <summary>
+    /// Exceptions are tagged where they are thrown (first chance), so a failure three frames deep says what the
+    /// program was doing there, not only at the task's level.
+    /// </summary>
+    private static void EnsureTagging()
+    {
+        if (Volatile.Read(ref s_tagging) != 0 || Interlocked.Exchange(ref s_tagging, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += static (_, e) =>
+        {
+            var frame = s_current.Value;
+            if (frame is not null)
+            {
+                Tag(e.Exception, frame);
+            }
+        };
+    }
+
+    /// <summary>Restores the frame that was current when it was pushed.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly ThroughlineFrame? _previous;
+
+        internal Scope(ThroughlineFrame? previous) => _previous = previous;
+
+        /// <summary>Pops the frame.</summary>
+        public void Dispose() => s_current.Value = _previous;
+    }
+}
+
+/// <summary>One immutable frame of the <see cref="Throughline"/>.</summary>
+public sealed class ThroughlineFrame
+{
+    private string[]? _chain;
+
+    internal ThroughlineFrame(string name, IReadOnlyDictionary<string, object?>? properties, ThroughlineFrame? parent, TaskHandle? task)
+    {
+        Name = name;
+        Properties = properties ?? EmptyProperties.Instance;
+        Parent = parent;
+        Task = task;
+        Depth = parent is null ? 1 : parent.Depth + 1;
+    }
+
+    /// <summary>The frame's label.</summary>
+    public string Name { get; }
+
+    /// <summary>Properties pushed with the frame.</summary>
+    public IReadOnlyDictionary<string, object?> Properties { get; }
+
+    /// <summary>The enclosing frame.</summary>
+    public ThroughlineFrame? Parent { get; }
+
+    /// <summary>The task this frame stands for, if a running task pushed it.</summary>
+    public TaskHandle? Task { get; }
+
+    /// <summary>How many frames deep this one is (1 for an outermost frame).</summary>
+    public int Depth { get; }
+
+    /// <summary>The names from the outermost frame to this one.</summary>
+    public IReadOnlyList<string> Chain
+    {
+        get
+        {
+            if (_chain is null)
+            {
+                var chain = new string[Depth];
+                var frame = this;
+                for (var i = Depth - 1; i >= 0; i--)
+                {
+                    chain[i] = frame!.Name;
+                    frame = frame.Parent;
+                }
+
+                _chain = chain;
+            }
+
+            return _chain;
+        }
+    }
+
+    /// <summary>The chain as text: <c>outer &gt; inner</c>.</summary>
+    public override string ToString()
+    {
+        var builder = new StringBuilder();
+        foreach (var name in Chain)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(" > ");
+            }
+
+            builder.Append(name);
+        }
+
+        return builder.ToString();
+    }
+
+    private sealed class EmptyProperties : IReadOnlyDictionary<string, object?>
+    {
+        public static readonly EmptyProperties Instance = new();
+
+        public int Count => 0;
+
+        public IEnumerable<string> Keys => Array.Empty<string>();
+
+        public IEnumerable<object?> Values => Array.Empty<object?>();
+
+        public object? this[string key] => throw new KeyNotFoundException(key);
+
+        public bool ContainsKey(string key) => false;
+
+        public bool TryGetValue(string key, out object? value)
+        {
+            value = null;
+            return false;
+        }
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield break;
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

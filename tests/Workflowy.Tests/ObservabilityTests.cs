@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Workflowy.Tests.Workflows;
+
+namespace Workflowy.Tests;
+
+/// <summary>The throughline, log scopes, exceptions that carry the chain, activities, metrics, progress.</summary>
+public class ObservabilityTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Throughline_FlowsIntoEveryBackend_AcrossAwaits_ThreadPoolWork_AndChildTasks()
+    {
+        var workflow = new ThroughlineWorkflow();
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+
+        ThroughlineWorkflow.ThroughlineWorkflowRun run;
+        using (Throughline.Push("order-run"))
+        {
+            run = await workflow.RunAsync(runner).WaitAsync(Guard);
+            Assert.Equal(new[] { "order-run" }, Throughline.Chain);
+        }
+
+        Assert.Empty(Throughline.Chain);
+        Assert.Equal("order-run > Fetch", workflow.Chains["Fetch"]);
+        Assert.Equal("order-run > Crunch", workflow.Chains["Crunch"]);
+        Assert.Equal("order-run > Crunch", workflow.Chains["Crunch/Task.Run"]);
+        Assert.Equal("order-run > Write", workflow.Chains["Write"]);
+        Assert.Equal("order-run > Spawn > child > inner-step", workflow.Chains["child"]);
+        Assert.Equal("sum 5", run.Spawn.Result);
+    }
+
+    [Fact]
+    public async Task ExceptionsThrownOutOfATask_CarryTheChainOfWhereTheyWereThrown()
+    {
+        var workflow = new ThroughlineWorkflow();
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+
+        ThroughlineWorkflow.ThroughlineWorkflowRun run;
+        using (Throughline.Push("order-run"))
+        {
+            run = await workflow.RunAsync(runner).WaitAsync(Guard);
+        }
+
+        var error = Assert.IsType<InvalidOperationException>(run.Explode.Exception);
+        Assert.Equal("order-run > Explode > fetch-prices", error.Data[Throughline.ExceptionDataKey]);
+        Assert.Equal(new[] { "order-run", "Explode", "fetch-prices" }, Throughline.ChainOf(error));
+    }
+
+    [Fact]
+    public async Task TaskBodies_RunInALoggerScope_WithRunTaskAttemptAndThroughline()
+    {
+        var logger = new ScopeCapturingLogger();
+        var workflow = new ThroughlineWorkflow { Logger = logger };
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue, Logger = logger };
+
+        var run = await workflow.RunAsync(runner).WaitAsync(Guard);
+
+        var entry = Assert.Single(logger.Entries, e => e.Message == "fetching");
+        var scope = Assert.Single(entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>());
+        var values = scope.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(run.RunId, values["RunId"]);
+        Assert.Equal("Fetch", values["Task"]);
+        Assert.Equal(1, values["Attempt"]);
+        Assert.Equal("Fetch", values["Throughline"]);
+        Assert.Contains($"Run {run.RunId} Task Fetch Attempt 1", scope.ToString());
+    }
+
+    [Fact]
+    public async Task Activities_OnePerRun_AChildPerAttempt_WithTags_AndContextFlowingIntoBodies()
+    {
+        var activities = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WorkflowyDiagnostics.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("traced");
+        string? currentInBody = null;
+        var calls = 0;
+        var flaky = run.Submit(new TaskOptions { Name = "flaky", Retries = 1, Backoff = Backoff.None }, _ =>
+        {
+            currentInBody = Activity.Current?.DisplayName;
+            return ++calls == 1 ? throw new TimeoutException("first try") : 1;
+        });
+        var after = run.Submit(new TaskOptions { Name = "after" }, _ => flaky.Result + 1, flaky);
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+
+        var mine = activities.Where(a => (string?)a.GetTagItem(WorkflowyDiagnostics.RunTag) == run.RunId).ToList();
+        var runActivity = Assert.Single(mine, a => a.DisplayName == "run traced");
+        var attempts = mine.Where(a => a != runActivity).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal(runActivity.SpanId, a.ParentSpanId));
+        Assert.All(attempts, a => Assert.Equal(runActivity.TraceId, a.TraceId));
+        var flakyAttempts = attempts.Where(a => a.DisplayName == "flaky").OrderBy(a => (int)a.GetTagItem(WorkflowyDiagnostics.AttemptTag)!).ToList();
+        Assert.Equal(new object?[] { "retrying", "completed" }, flakyAttempts.Select(a => a.GetTagItem(WorkflowyDiagnostics.OutcomeTag)));
+        Assert.Equal(ActivityStatusCode.Error, flakyAttempts[0].Status);
+        Assert.Equal("async", flakyAttempts[0].GetTagItem(WorkflowyDiagnostics.BackendTag));
+        Assert.Equal("traced", flakyAttempts[0].GetTagItem(WorkflowyDiagnostics.WorkflowTag));
+        Assert.Equal("completed", runActivity.GetTagItem(WorkflowyDiagnostics.OutcomeTag));
+        Assert.Equal("flaky", currentInBody);
+        Assert.Equal(2, after.Result);
+    }
+
+    [Fact]
+    public async Task Metrics_HaveTheDocumentedNames_AndCountWhatHappened()
+    {
+        var measurements = new ConcurrentQueue<(string Instrument, double Value, string? Workflow)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == WorkflowyDiagnostics.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? workflow = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == WorkflowyDiagnostics.WorkflowTag)
+                {
+                    workflow = tag.Value as string;
+                }
+            }
+
+            measurements.Enqueue((instrument.Name, value, workflow));
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var name = "metered-" + Guid.NewGuid().ToString("N");
+        var run = runner.CreateRun(name);
+        var calls = 0;
+        var flaky = run.Submit(new TaskOptions { Name = "flaky", Retries = 1, Backoff = Backoff.None }, _ => ++calls == 1 ? throw new TimeoutException() : 1);
+        var broken = run.Submit(new TaskOptions { Name = "broken" }, _ => throw new InvalidOperationException());
+        var cancelled = run.Submit(new TaskOptions { Name = "cancelled" }, _ => 1, broken);
+        cancelled.Cancel();
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+        listener.RecordObservableInstruments();
+
+        var mine = measurements.Where(m => m.Workflow == name).ToList();
+        double Sum(string instrument) => mine.Where(m => m.Instrument == instrument).Sum(m => m.Value);
+        Assert.Equal(3, Sum("workflowy.tasks.started")); // flaky twice, broken once
+        Assert.Equal(1, Sum("workflowy.tasks.completed"));
+        Assert.Equal(1, Sum("workflowy.tasks.failed"));
+        Assert.Equal(1, Sum("workflowy.tasks.retried"));
+        Assert.Equal(1, Sum("workflowy.tasks.cancelled"));
+        Assert.Equal(3, mine.Count(m => m.Instrument == "workflowy.task.duration"));
+        Assert.Contains(mine, m => m.Instrument == "workflowy.task.queue_wait");
+        Assert.Contains(measurements, m => m.Instrument == "workflowy.ready_queue.depth");
+        Assert.Equal(1, flaky.Result);
+    }
+
+    [Fact]
+    public async Task Progress_Aggregates_DoneOverTotal_AndPerTaskFractions()
+    {
+        await using var runner = new WorkflowRunner();
+        var run = runner.CreateRun();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = run.Submit(_ => 1);
+        await done.AsTask().WaitAsync(Guard);
+        var busy = run.Submit(new TaskOptions { Name = "busy" }, async ctx =>
+        {
+            ctx.ReportProgress(0.5, "halfway");
+            reported.SetResult();
+            await gate.Task;
+            return 2;
+        });
+        await reported.Task.WaitAsync(Guard);
+
+        var progress = run.GetProgress();
+
+        Assert.Equal(1, progress.Done);
+        Assert.Equal(2, progress.Total);
+        Assert.Equal(0.75, progress.Fraction, 3);
+        Assert.Equal(new RunProgress.TaskProgress("busy", TaskState.Running, 0.5, "halfway"), progress.Tasks[1]);
+        gate.SetResult();
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+        Assert.Equal(1.0, run.GetProgress().Fraction);
+        Assert.Equal(2, busy.Result);
+    }
+
+    [Fact]
+    public void GeneratedDot_IsTheGraphAsGraphviz()
+    {
+        Assert.Equal(
+            "digraph \"DiamondWorkflow\" {\n    node [shape=box];\n    t0 [label=\"Source\"];\n    t1 [label=\"Left\"];\n    t2 [label=\"Right\"];\n    t3 [label=\"Join\"];\n    t0 -> t1;\n    t0 -> t2;\n    t1 -> t3;\n    t2 -> t3;\n}\n",
+            DiamondWorkflow.DiamondWorkflowRun.Dot);
+    }
+
+    /// <summary>A logger that records the scopes active at each entry, as a scope-aware provider would.</summary>
+    private sealed class ScopeCapturingLogger : ILogger
+    {
+        private readonly LoggerExternalScopeProvider _scopes = new();
+
+        public ConcurrentQueue<(string Message, List<object?> Scopes)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => _scopes.Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var scopes = new List<object?>();
+            _scopes.ForEachScope((scope, list) => list.Add(scope), scopes);
+            Entries.Enqueue((formatter(state, exception), scopes));
+        }
+    }
+}
