@@ -23,6 +23,9 @@ internal static class Extractor
     public static bool IsTaskAttribute(AttributeData attribute) =>
         attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.TaskAttribute;
 
+    public static bool IsWorkflowAttribute(AttributeData attribute) =>
+        attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.WorkflowAttribute;
+
     public static bool IsDependsOnAttribute(AttributeData attribute) =>
         attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.DependsOnAttribute;
 
@@ -225,6 +228,93 @@ internal static class Extractor
             memberIndex,
             options);
     }
+
+    public static EntryPointEntry? ExtractEntryPointEntry(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var type = method.ContainingType;
+        if (type is null)
+        {
+            return null;
+        }
+
+        var typeModel = ExtractType(type, cancellationToken);
+        return new EntryPointEntry(typeModel, ExtractEntryPoint(method, type, typeModel.RunClassName, cancellationToken));
+    }
+
+    public static EntryPointModel ExtractEntryPoint(IMethodSymbol method, INamedTypeSymbol type, string runClassName, CancellationToken cancellationToken)
+    {
+        // Bodiless partial: a partial definition that no one but the generator implements.
+        var implementation = method.PartialImplementationPart;
+        var bodiless = method.IsPartialDefinition &&
+                       (implementation is null ||
+                        implementation.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.EndsWith(".Workflow.g.cs", System.StringComparison.Ordinal)));
+
+        var returnKind = EntryReturn.Other;
+        if (method.ReturnType is INamedTypeSymbol returnType)
+        {
+            if (returnType.Name == runClassName && returnType.TypeArguments.Length == 0)
+            {
+                returnKind = EntryReturn.Run;
+            }
+            else if (returnType.MetadataName == "Task`1" && returnType.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" &&
+                     returnType.TypeArguments[0].Name == runClassName)
+            {
+                returnKind = EntryReturn.TaskOfRun;
+            }
+        }
+
+        var parameters = new List<EntryParameter>();
+        foreach (var parameter in method.Parameters)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KeyFormat);
+            var kind = key switch
+            {
+                WellKnownNames.CancellationToken => EntryParameterKind.CancellationToken,
+                WellKnownNames.WorkflowRunner => EntryParameterKind.Runner,
+                _ => EntryParameterKind.Input,
+            };
+            parameters.Add(new EntryParameter(parameter.Name, parameter.Type.ToDisplayString(DisplayFormat), key, kind, parameter.RefKind == RefKind.None && !parameter.IsParams));
+        }
+
+        var declarationIndex = 0;
+        var memberIndex = 0;
+        if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax syntax &&
+            syntax.Parent is TypeDeclarationSyntax parent)
+        {
+            memberIndex = parent.Members.IndexOf(syntax);
+            var declarations = type.DeclaringSyntaxReferences;
+            for (var i = 0; i < declarations.Length; i++)
+            {
+                if (declarations[i].SyntaxTree == parent.SyntaxTree && declarations[i].Span == parent.Span)
+                {
+                    declarationIndex = i;
+                    break;
+                }
+            }
+        }
+
+        return new EntryPointModel(
+            method.Name,
+            AccessibilityText(method.DeclaredAccessibility),
+            method.IsStatic,
+            bodiless,
+            method.ReturnType.ToDisplayString(DisplayFormat),
+            returnKind,
+            parameters.ToEquatableArray(),
+            declarationIndex,
+            memberIndex);
+    }
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
 
     /// <summary>The dependency names of one [DependsOn], in argument order (null entries are kept as empty).</summary>
     public static IEnumerable<string> DependencyNames(AttributeData attribute)

@@ -25,8 +25,14 @@ internal static class GraphBuilder
     public const string RunnerParameter = "runner";
     public const string CancellationTokenParameter = "cancellationToken";
 
-    public static WorkflowModel Group(WorkflowTypeModel type, IEnumerable<TaskModel> tasks) =>
-        new(type, tasks.OrderBy(t => t.DeclarationIndex).ThenBy(t => t.MemberIndex).ThenBy(t => t.MethodName, StringComparer.Ordinal).ToEquatableArray());
+    public static WorkflowModel Group(WorkflowTypeModel type, IEnumerable<TaskModel> tasks, IEnumerable<EntryPointModel>? entryPoints = null) =>
+        new(
+            type,
+            tasks.OrderBy(t => t.DeclarationIndex).ThenBy(t => t.MemberIndex).ThenBy(t => t.MethodName, StringComparer.Ordinal).ToEquatableArray(),
+            (entryPoints ?? Enumerable.Empty<EntryPointModel>()).OrderBy(e => e.DeclarationIndex).ThenBy(e => e.MemberIndex).ThenBy(e => e.Name, StringComparer.Ordinal).ToEquatableArray());
+
+    /// <summary>The task index of problems that concern an entry point (the entry point's index is in Detail).</summary>
+    public const int EntryPointTask = -2;
 
     public static BoundWorkflow Build(WorkflowModel workflow)
     {
@@ -222,6 +228,12 @@ internal static class GraphBuilder
             }
         }
 
+        var entryPoints = new List<BoundEntryPoint>();
+        for (var e = 0; e < workflow.EntryPoints.Count; e++)
+        {
+            entryPoints.Add(BindEntryPoint(workflow.EntryPoints[e], e, type, inputs, problems));
+        }
+
         return new BoundWorkflow(
             type,
             type.RunClassName,
@@ -231,7 +243,105 @@ internal static class GraphBuilder
             order.ToEquatableArray(),
             Mermaid(tasks, dependencies),
             Dot(type.Name, tasks, dependencies),
+            entryPoints.ToEquatableArray(),
             problems.ToEquatableArray());
+    }
+
+    /// <summary>Checks a declared entry point against the workflow's inputs; reports WFY017/WFY018 with the right signature.</summary>
+    private static BoundEntryPoint BindEntryPoint(EntryPointModel entry, int index, WorkflowTypeModel type, List<WorkflowInput> inputs, List<Problem> problems)
+    {
+        var invalid = new BoundEntryPoint(entry, false, EquatableArray<string>.Empty, null, null);
+        if (!entry.IsBodilessPartial)
+        {
+            problems.Add(new Problem(DiagnosticIds.EntryPointNotPartial, EntryPointTask, index, Args(entry.Name, type.RunClassName)));
+            return invalid;
+        }
+
+        var reasons = new List<string>();
+        if (entry.IsStatic)
+        {
+            reasons.Add("it is static, but a run needs the workflow instance");
+        }
+
+        if (entry.ReturnKind == EntryReturn.Other)
+        {
+            reasons.Add($"it returns {entry.ReturnTypeDisplay}, not Task<{type.RunClassName}> or {type.RunClassName}");
+        }
+
+        string? runner = null;
+        string? token = null;
+        var byName = new Dictionary<string, EntryParameter>(StringComparer.Ordinal);
+        foreach (var parameter in entry.Parameters)
+        {
+            if (!parameter.ByValue)
+            {
+                reasons.Add($"parameter '{parameter.Name}' is not passed by value");
+            }
+            else if (parameter.Kind == EntryParameterKind.CancellationToken)
+            {
+                if (token is not null)
+                {
+                    reasons.Add($"it has two cancellation tokens ('{token}' and '{parameter.Name}')");
+                }
+
+                token ??= parameter.Name;
+            }
+            else if (parameter.Kind == EntryParameterKind.Runner)
+            {
+                if (runner is not null)
+                {
+                    reasons.Add($"it has two runners ('{runner}' and '{parameter.Name}')");
+                }
+
+                runner ??= parameter.Name;
+            }
+            else
+            {
+                byName[parameter.Name] = parameter;
+            }
+        }
+
+        var arguments = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (byName.TryGetValue(input.Name, out var parameter))
+            {
+                if (parameter.TypeDisplay.TrimEnd('?') != input.Type.TrimEnd('?'))
+                {
+                    reasons.Add($"parameter '{parameter.Name}' is {parameter.TypeDisplay}, but the workflow input '{input.Name}' is {input.Type}");
+                }
+
+                arguments.Add(parameter.Name);
+                byName.Remove(input.Name);
+            }
+            else
+            {
+                reasons.Add($"it lacks the workflow input '{input.Name}' ({input.Type})");
+            }
+        }
+
+        foreach (var extra in byName.Values)
+        {
+            reasons.Add($"parameter '{extra.Name}' is not a workflow input");
+        }
+
+        if (reasons.Count == 0)
+        {
+            return new BoundEntryPoint(entry, true, arguments.ToEquatableArray(), runner, token);
+        }
+
+        var returnType = entry.ReturnKind == EntryReturn.Run ? type.RunClassName : $"global::System.Threading.Tasks.Task<{type.RunClassName}>";
+        var signature = new List<string>();
+        signature.AddRange(inputs.Select(i => $"{i.Type} {i.Name}"));
+        if (runner is not null)
+        {
+            signature.Add($"global::Workflowy.WorkflowRunner? {runner}");
+        }
+
+        signature.Add($"global::System.Threading.CancellationToken {token ?? CancellationTokenParameter}");
+        var correct = $"{entry.Accessibility} partial {returnType} {entry.Name}({string.Join(", ", signature)});";
+        problems.Add(new Problem(DiagnosticIds.EntryPointMismatch, EntryPointTask, index, Args(entry.Name, string.Join("; ", reasons), correct)));
+        return invalid;
     }
 
     private static void ValidateOptions(TaskModel task, int index, List<Problem> problems)

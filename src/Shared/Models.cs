@@ -101,8 +101,48 @@ internal sealed record WorkflowTypeModel(
 /// <summary>A [Task] method together with its class; the unit the generator extracts per attribute.</summary>
 internal sealed record TaskEntry(WorkflowTypeModel Type, TaskModel Task);
 
-/// <summary>Every task of one class, in declaration order.</summary>
-internal sealed record WorkflowModel(WorkflowTypeModel Type, EquatableArray<TaskModel> Tasks);
+/// <summary>Every task of one class, in declaration order, and its declared entry points.</summary>
+internal sealed record WorkflowModel(WorkflowTypeModel Type, EquatableArray<TaskModel> Tasks, EquatableArray<EntryPointModel> EntryPoints);
+
+internal enum EntryReturn
+{
+    Other,
+    Run,
+    TaskOfRun,
+}
+
+internal enum EntryParameterKind
+{
+    Input,
+    Runner,
+    CancellationToken,
+}
+
+internal sealed record EntryParameter(string Name, string TypeDisplay, string TypeKey, EntryParameterKind Kind, bool ByValue);
+
+/// <summary>A user-declared <c>[Workflow] partial</c> entry point.</summary>
+/// <param name="IsBodilessPartial">A partial definition whose body the generator may write.</param>
+internal sealed record EntryPointModel(
+    string Name,
+    string Accessibility,
+    bool IsStatic,
+    bool IsBodilessPartial,
+    string ReturnTypeDisplay,
+    EntryReturn ReturnKind,
+    EquatableArray<EntryParameter> Parameters,
+    int DeclarationIndex,
+    int MemberIndex);
+
+internal sealed record EntryPointEntry(WorkflowTypeModel Type, EntryPointModel EntryPoint);
+
+/// <summary>An entry point checked against the workflow: how to call the run, or why it cannot.</summary>
+/// <param name="InputArguments">For each workflow input, in order, the entry point parameter that carries it.</param>
+internal sealed record BoundEntryPoint(
+    EntryPointModel Model,
+    bool IsValid,
+    EquatableArray<string> InputArguments,
+    string? RunnerParameter,
+    string? TokenParameter);
 
 /// <summary>A problem the graph builder found; the analyzer turns it into a diagnostic, the generator into a safe stub.</summary>
 /// <param name="Id">The WFY id.</param>
@@ -150,6 +190,7 @@ internal sealed record BoundWorkflow(
     EquatableArray<int> TopologicalOrder,
     string Mermaid,
     string Dot,
+    EquatableArray<BoundEntryPoint> EntryPoints,
     EquatableArray<Problem> Problems)
 {
     public bool IsValid => Problems.Count == 0;
@@ -173,12 +214,16 @@ internal static class DiagnosticIds
     public const string InvalidOptionValue = "WFY007";
     public const string RunAnywayBinding = "WFY015";
     public const string RetryOnNotException = "WFY016";
+    public const string EntryPointMismatch = "WFY017";
+    public const string EntryPointNotPartial = "WFY018";
 }
 
 internal static class WellKnownNames
 {
     public const string TaskAttribute = "Workflowy.TaskAttribute";
     public const string DependsOnAttribute = "Workflowy.DependsOnAttribute";
+    public const string WorkflowAttribute = "Workflowy.WorkflowAttribute";
+    public const string WorkflowRunner = "global::Workflowy.WorkflowRunner";
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const int BackendThread = 2;

@@ -110,6 +110,18 @@ internal static class DiagnosticDescriptors
         "RetryOn type is not an exception",
         "RetryOn of task '{1}' names {0}, which is not an exception type, so it can never match a failure. Name exception types only.");
 
+    public static readonly DiagnosticDescriptor EntryPointMismatch = Error(
+        DiagnosticIds.EntryPointMismatch,
+        "Workflowy.EntryPoint",
+        "Entry point does not match the workflow",
+        "Entry point '{0}' does not match the workflow: {1}. Declare it as: {2}");
+
+    public static readonly DiagnosticDescriptor EntryPointNotPartial = Error(
+        DiagnosticIds.EntryPointNotPartial,
+        "Workflowy.EntryPoint",
+        "[Workflow] on a method that is not a bodiless partial declaration",
+        "'{0}' has [Workflow] but is not a partial method declaration without a body, so the generator cannot implement it. Declare it as 'public partial Task<{1}> {0}(...);' and remove its body.");
+
     private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

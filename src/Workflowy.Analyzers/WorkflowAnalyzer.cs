@@ -34,6 +34,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidOptionValue,
         DiagnosticDescriptors.RunAnywayBinding,
         DiagnosticDescriptors.RetryOnNotException,
+        DiagnosticDescriptors.EntryPointMismatch,
+        DiagnosticDescriptors.EntryPointNotPartial,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />
@@ -78,25 +80,48 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         var type = (INamedTypeSymbol)context.Symbol;
         var ct = context.CancellationToken;
         var entries = new List<(TaskModel Model, IMethodSymbol Method)>();
+        var entryPoints = new List<(EntryPointModel Model, IMethodSymbol Method)>();
+        var typeModel = Extractor.ExtractType(type, ct);
         foreach (var member in type.GetMembers())
         {
-            if (member is IMethodSymbol method && Extractor.ExtractTask(method, type, ct) is { } model)
+            if (member is not IMethodSymbol method)
+            {
+                continue;
+            }
+
+            if (Extractor.ExtractTask(method, type, ct) is { } model)
             {
                 entries.Add((model, method));
             }
+
+            if (method.GetAttributes().Any(Extractor.IsWorkflowAttribute))
+            {
+                entryPoints.Add((Extractor.ExtractEntryPoint(method, type, typeModel.RunClassName, ct), method));
+            }
         }
 
-        if (entries.Count == 0)
+        if (entries.Count == 0 && entryPoints.Count == 0)
         {
             return;
         }
 
-        var workflow = GraphBuilder.Group(Extractor.ExtractType(type, ct), entries.Select(e => e.Model));
+        var workflow = GraphBuilder.Group(typeModel, entries.Select(e => e.Model), entryPoints.Select(e => e.Model));
         var methods = workflow.Tasks.Select(t => entries.First(e => ReferenceEquals(e.Model, t)).Method).ToList();
+        var entryMethods = workflow.EntryPoints.Select(t => entryPoints.First(e => ReferenceEquals(e.Model, t)).Method).ToList();
         var bound = GraphBuilder.Build(workflow);
         foreach (var problem in bound.Problems)
         {
             var descriptor = ById[problem.Id];
+            if (problem.Task == GraphBuilder.EntryPointTask)
+            {
+                var entryMethod = entryMethods[problem.Detail];
+                var properties = problem.Id == DiagnosticIds.EntryPointMismatch
+                    ? ImmutableDictionary<string, string?>.Empty.Add("Signature", problem.Args[2])
+                    : ImmutableDictionary<string, string?>.Empty;
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, entryMethod.Locations.FirstOrDefault(), properties, problem.Args.Cast<object>().ToArray()));
+                continue;
+            }
+
             var location = Locate(type, methods, problem, ct);
             var additional = problem.Id == DiagnosticIds.Cycle ? CycleLocations(type, methods, workflow, problem) : null;
             context.ReportDiagnostic(Diagnostic.Create(descriptor, location, additional, problem.Args.Cast<object>().ToArray()));

@@ -82,6 +82,34 @@ internal static class Emitter
         w.Line(GeneratedCode);
         w.Line($"{access} {run} Start({parameters}{tail})");
         w.Line($"    => {run}.StartNew(this, {arguments}runner, cancellationToken);");
+        foreach (var entry in workflow.EntryPoints)
+        {
+            if (entry.Model.IsBodilessPartial)
+            {
+                w.Line();
+                EmitEntryPoint(w, workflow, entry);
+            }
+        }
+    }
+
+    /// <summary>Implements a user-declared [Workflow] partial entry point with the signature it declares.</summary>
+    private static void EmitEntryPoint(Writer w, BoundWorkflow workflow, BoundEntryPoint entry)
+    {
+        var model = entry.Model;
+        var parameters = string.Join(", ", model.Parameters.Select(p => $"{p.TypeDisplay} {Id(p.Name)}"));
+        w.Line(GeneratedCode);
+        w.Line($"{model.Accessibility} {(model.IsStatic ? "static " : string.Empty)}partial {model.ReturnTypeDisplay} {Id(model.Name)}({parameters})");
+        if (!entry.IsValid || !workflow.IsValid)
+        {
+            w.Line($"    => throw new global::System.InvalidOperationException({Literal($"Entry point '{model.Name}' of workflow '{workflow.Type.FullName}' is invalid; fix the reported WFY diagnostics and rebuild.")});");
+            return;
+        }
+
+        var arguments = string.Concat(entry.InputArguments.Select(a => Id(a) + ", "));
+        var runner = entry.RunnerParameter is null ? "null" : Id(entry.RunnerParameter);
+        var token = entry.TokenParameter is null ? "default" : Id(entry.TokenParameter);
+        var factory = model.ReturnKind == EntryReturn.Run ? "StartNew" : "RunNew";
+        w.Line($"    => {Id(workflow.RunClassName)}.{factory}(this, {arguments}{runner}, {token});");
     }
 
     private static void EmitRunClass(Writer w, BoundWorkflow workflow, CancellationToken cancellationToken)

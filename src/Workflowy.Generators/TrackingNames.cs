@@ -4,9 +4,10 @@ namespace Workflowy.SourceGeneration;
 internal static class TrackingNames
 {
     public const string Tasks = nameof(Tasks);
+    public const string EntryPoints = nameof(EntryPoints);
     public const string Workflows = nameof(Workflows);
     public const string Bound = nameof(Bound);
     public const string Source = nameof(Source);
 
-    public static readonly string[] All = { Tasks, Workflows, Bound, Source };
+    public static readonly string[] All = { Tasks, EntryPoints, Workflows, Bound, Source };
 }

@@ -28,9 +28,19 @@ public sealed class WorkflowGenerator : IIncrementalGenerator
             .Select(static (entry, _) => entry!)
             .WithTrackingName(TrackingNames.Tasks);
 
+        var entryPoints = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                WellKnownNames.WorkflowAttribute,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, ct) => ctx.TargetSymbol is IMethodSymbol method ? Extractor.ExtractEntryPointEntry(method, ct) : null)
+            .Where(static entry => entry is not null)
+            .Select(static (entry, _) => entry!)
+            .WithTrackingName(TrackingNames.EntryPoints);
+
         var workflows = tasks
             .Collect()
-            .SelectMany(static (entries, ct) => GroupByType(entries))
+            .Combine(entryPoints.Collect())
+            .SelectMany(static (all, ct) => GroupByType(all.Left, all.Right))
             .WithTrackingName(TrackingNames.Workflows);
 
         var bound = workflows
@@ -46,23 +56,33 @@ public sealed class WorkflowGenerator : IIncrementalGenerator
             spc.AddSource(file.HintName, SourceText.From(file.Text, Encoding.UTF8)));
     }
 
-    private static ImmutableArray<WorkflowModel> GroupByType(ImmutableArray<TaskEntry> entries)
+    private static ImmutableArray<WorkflowModel> GroupByType(ImmutableArray<TaskEntry> tasks, ImmutableArray<EntryPointEntry> entryPoints)
     {
-        var groups = new Dictionary<string, (WorkflowTypeModel Type, List<TaskModel> Tasks)>();
-        foreach (var entry in entries)
+        var groups = new Dictionary<string, (WorkflowTypeModel Type, List<TaskModel> Tasks, List<EntryPointModel> EntryPoints)>();
+        (WorkflowTypeModel Type, List<TaskModel> Tasks, List<EntryPointModel> EntryPoints) GroupOf(WorkflowTypeModel type)
         {
-            if (!groups.TryGetValue(entry.Type.FullName, out var group))
+            if (!groups.TryGetValue(type.FullName, out var group))
             {
-                group = (entry.Type, new List<TaskModel>());
-                groups[entry.Type.FullName] = group;
+                group = (type, new List<TaskModel>(), new List<EntryPointModel>());
+                groups[type.FullName] = group;
             }
 
-            group.Tasks.Add(entry.Task);
+            return group;
+        }
+
+        foreach (var entry in tasks)
+        {
+            GroupOf(entry.Type).Tasks.Add(entry.Task);
+        }
+
+        foreach (var entry in entryPoints)
+        {
+            GroupOf(entry.Type).EntryPoints.Add(entry.EntryPoint);
         }
 
         return groups
             .OrderBy(g => g.Key, System.StringComparer.Ordinal)
-            .Select(g => GraphBuilder.Group(g.Value.Type, g.Value.Tasks))
+            .Select(g => GraphBuilder.Group(g.Value.Type, g.Value.Tasks, g.Value.EntryPoints))
             .ToImmutableArray();
     }
 

@@ -87,3 +87,17 @@ public sealed class DependsOnAttribute : Attribute
     /// <summary>The names of the tasks this task depends on.</summary>
     public string[] Tasks { get; }
 }
+
+/// <summary>
+/// Marks a <c>partial</c> method declaration (no body) of a workflow class as an entry point the generator
+/// implements, as with <c>[GeneratedRegex]</c>: its name, accessibility and parameter order are yours. It returns
+/// <c>Task&lt;XRun&gt;</c> (runs to the end, like <c>RunAsync</c>) or <c>XRun</c> (starts, like <c>Start</c>); its
+/// parameters are the workflow inputs by name, plus optionally a <see cref="WorkflowRunner"/> and a
+/// <see cref="System.Threading.CancellationToken"/>. Mismatches are reported as WFY017 with a fix.
+/// </summary>
+/// <example><code>[Workflow] public partial Task&lt;CheckoutRun&gt; CheckoutAsync(int cartId, CancellationToken ct);</code></example>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+[Conditional("WORKFLOWY_KEEP_ATTRIBUTES")]
+public sealed class WorkflowAttribute : Attribute
+{
+}

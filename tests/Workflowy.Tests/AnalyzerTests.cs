@@ -810,6 +810,66 @@ public class AnalyzerTests
         Assert.Contains("string", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
     }
 
+    // ---------------------------------------------------------------- WFY017, WFY018 (declared entry points)
+
+    [Fact]
+    public void WFY017_EntryPointMismatch_SaysWhyAndGivesTheSignature()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Workflowy;
+            public partial class W
+            {
+                [Task] public int A(int seed) => seed;
+                [Task, DependsOn(nameof(A))] public string B(int a, string label) => label + a;
+                [Workflow] public partial Task<WRun> {|WFY017:Missing|}(int seed, CancellationToken ct);
+                [Workflow] public partial Task<int> {|WFY017:WrongReturn|}(int seed, string label);
+                [Workflow] public partial WRun {|WFY017:Extra|}(int seed, string label, int other);
+                [Workflow] public partial Task<WRun> Fine(string label, int seed, WorkflowRunner? runner, CancellationToken token);
+            }
+            """);
+        var missing = diagnostics[0].GetMessage(CultureInfo.InvariantCulture);
+        Assert.Contains("lacks the workflow input 'label'", missing);
+        Assert.Equal(
+            "public partial global::System.Threading.Tasks.Task<WRun> Missing(int seed, string label, global::System.Threading.CancellationToken ct);",
+            diagnostics[0].Properties["Signature"]);
+        Assert.Contains("returns", diagnostics[1].GetMessage(CultureInfo.InvariantCulture));
+        Assert.Contains("'other' is not a workflow input", diagnostics[2].GetMessage(CultureInfo.InvariantCulture));
+        Assert.StartsWith("public partial WRun Extra(", diagnostics[2].Properties["Signature"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WFY018_WorkflowOnAMethodWithABody()
+    {
+        Markup.VerifyAnalyzer("""
+            using System.Threading.Tasks;
+            using Workflowy;
+            public partial class W
+            {
+                [Task] public int A() => 1;
+                [Workflow] public Task<WRun> {|WFY018:Go|}() => RunAsync();
+            }
+            """);
+    }
+
+    [Fact]
+    public void ValidEntryPoints_CompileAndAreNotReported()
+    {
+        VerifyValid("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Workflowy;
+            public partial class W
+            {
+                [Task] public int A(int seed) => seed;
+                [Task, DependsOn(nameof(A))] public string B(int a, string label) => label + a;
+                [Workflow] public partial Task<WRun> GoAsync(string label, int seed, CancellationToken cancellationToken);
+                [Workflow] internal partial WRun Go(WorkflowRunner runner, int seed, string label);
+            }
+            """);
+    }
+
     // ---------------------------------------------------------------- WFY014
 
     [Fact]

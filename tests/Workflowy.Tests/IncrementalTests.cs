@@ -17,6 +17,7 @@ public class IncrementalTests
         {
             [Task] public int A(int seed) => seed;
             [Task, DependsOn(nameof(A))] public int B(int a) => a + 1;
+            [Workflow] public partial System.Threading.Tasks.Task<FirstRun> GoAsync(int seed);
         }
         """;
 

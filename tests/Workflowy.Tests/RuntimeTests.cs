@@ -271,6 +271,20 @@ public class RuntimeTests
     }
 
     [Fact]
+    public async Task DeclaredEntryPoints_AreImplementedByTheGenerator()
+    {
+        var workflow = new EntryWorkflow();
+
+        var run = await workflow.ComputeAsync("x", 21, CancellationToken.None);
+        var started = workflow.Launch(new WorkflowRunner { MaxWorkers = 1 }, 5, "y");
+        await started.Completion.WaitAsync(Timeout);
+
+        Assert.Equal("x=42", run.Show.Result);
+        Assert.Equal("y=10", started.Show.Result);
+        Assert.Equal(1, started.Runner.MaxWorkers);
+    }
+
+    [Fact]
     public async Task EveryRunHasItsOwnIdAndHandles()
     {
         var workflow = new DiamondWorkflow();
