@@ -8,15 +8,16 @@ namespace Workflowy.Tests.Infrastructure;
 /// <summary>
 /// Verify-style snapshots: the text is compared with the checked-in <c>Snapshots/{name}.verified.cs</c>. On a mismatch
 /// (or a missing file) <c>{name}.received.cs</c> is written beside it and the test fails. Set
-/// <c>UPDATE_SNAPSHOTS=1</c> to accept the received text as the new verified file.
+/// <c>UPDATE_SNAPSHOTS=1</c> to accept the received text as the new verified file. Snapshots of other text (DOT,
+/// Mermaid, SVG) pass their own <c>extension</c>: <c>{name}.verified.{extension}</c>.
 /// </summary>
 internal static class Snapshot
 {
-    public static void Verify(string actual, [CallerMemberName] string name = "", [CallerFilePath] string callerFile = "")
+    public static void Verify(string actual, [CallerMemberName] string name = "", [CallerFilePath] string callerFile = "", string extension = "cs")
     {
         var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
-        var verified = Path.Combine(directory, name + ".verified.cs");
-        var received = Path.Combine(directory, name + ".received.cs");
+        var verified = Path.Combine(directory, name + ".verified." + extension);
+        var received = Path.Combine(directory, name + ".received." + extension);
         var text = Normalize(actual);
 
         if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
@@ -37,7 +38,7 @@ internal static class Snapshot
         Directory.CreateDirectory(directory);
         File.WriteAllText(received, text);
         Assert.Fail(expected is null
-            ? $"No snapshot {verified}. Review {received}, then rename it to .verified.cs or run with UPDATE_SNAPSHOTS=1."
+            ? $"No snapshot {verified}. Review {received}, then rename it to .verified.{extension} or run with UPDATE_SNAPSHOTS=1."
             : $"Generated text differs from {verified} at line {FirstDifference(expected, text)}. Review {received}; accept it with UPDATE_SNAPSHOTS=1.");
     }
 
