@@ -96,7 +96,46 @@ internal static class Extractor
             runClassName = type.Name + "Run" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return new WorkflowTypeModel(ns, type.Name, fullName, Keyword(type), runClassName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type));
+        string? serializer = null;
+        string? serializerProblem = null;
+        var serializable = new List<string>();
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is not { } c || FullName(c) != WellKnownNames.WorkflowSerializationAttribute ||
+                attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not INamedTypeSymbol context)
+            {
+                continue;
+            }
+
+            serializer = context.ToDisplayString(KeyFormat);
+            var isContext = false;
+            for (var b = context.BaseType; b is not null; b = b.BaseType)
+            {
+                if (b.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializerContext")
+                {
+                    isContext = true;
+                }
+            }
+
+            if (!isContext)
+            {
+                serializerProblem = $"{context.Name} is not a JsonSerializerContext";
+            }
+
+            foreach (var registration in context.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (registration.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializableAttribute" &&
+                    registration.ConstructorArguments.Length >= 1 && registration.ConstructorArguments[0].Value is ITypeSymbol registered)
+                {
+                    serializable.Add(registered.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KeyFormat));
+                }
+            }
+        }
+
+        return new WorkflowTypeModel(
+            ns, type.Name, fullName, Keyword(type), runClassName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type),
+            serializer, serializable.OrderBy(t => t, System.StringComparer.Ordinal).Distinct().ToEquatableArray(), serializerProblem);
     }
 
     public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)

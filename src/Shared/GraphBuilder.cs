@@ -18,7 +18,7 @@ internal static class GraphBuilder
         "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "Definition", "Mermaid",
         "StartNew", "RunNew", "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "Store",
-        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached", "Dot", "GetProgress",
+        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached", "Dot", "GetProgress", "ResumeNew", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs", "UseRunId", "UseCheckpoint", "WorkflowKey", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
         "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged", "ProgressChanged", "RunToken",
     };
 
@@ -228,6 +228,39 @@ internal static class GraphBuilder
             }
         }
 
+        if (type.SerializerContext is { } context)
+        {
+            if (type.SerializerProblem is { } problem)
+            {
+                problems.Add(new Problem(DiagnosticIds.SerializerNotContext, -1, -1, Args(problem)));
+            }
+            else
+            {
+                var registered = new HashSet<string>(type.SerializableTypes, StringComparer.Ordinal);
+                for (var i = 0; i < tasks.Count; i++)
+                {
+                    if (tasks[i].ResultType is { } result && !registered.Contains(result.Key))
+                    {
+                        problems.Add(new Problem(DiagnosticIds.NotSerializable, i, -1, Args(result.Display.TrimEnd('?'), ShortName(context), "result of task '" + tasks[i].TaskName + "'")));
+                    }
+                }
+
+                var reported = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < tasks.Count; i++)
+                {
+                    for (var p = 0; p < tasks[i].Parameters.Count; p++)
+                    {
+                        var parameter = tasks[i].Parameters[p];
+                        if (boundTasks[i].Arguments[p].Kind == ArgumentKind.Input && parameter.UnsupportedReason is null &&
+                            !registered.Contains(parameter.Type.Key) && reported.Add(parameter.Name))
+                        {
+                            problems.Add(new Problem(DiagnosticIds.NotSerializable, i, p, Args(parameter.Type.Display.TrimEnd('?'), ShortName(context), "workflow input '" + parameter.Name + "'")));
+                        }
+                    }
+                }
+            }
+        }
+
         var entryPoints = new List<BoundEntryPoint>();
         for (var e = 0; e < workflow.EntryPoints.Count; e++)
         {
@@ -245,6 +278,12 @@ internal static class GraphBuilder
             Dot(type.Name, tasks, dependencies),
             entryPoints.ToEquatableArray(),
             problems.ToEquatableArray());
+    }
+
+    private static string ShortName(string qualified)
+    {
+        var name = qualified.StartsWith("global::", StringComparison.Ordinal) ? qualified.Substring(8) : qualified;
+        return name.Substring(name.LastIndexOf('.') + 1);
     }
 
     /// <summary>Checks a declared entry point against the workflow's inputs; reports WFY017/WFY018 with the right signature.</summary>

@@ -87,6 +87,9 @@ internal sealed record TaskModel(
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>The class that holds the tasks.</summary>
+/// <param name="SerializerContext">The context named by [WorkflowSerialization], fully qualified; null if none.</param>
+/// <param name="SerializableTypes">The type keys the context registers with [JsonSerializable].</param>
+/// <param name="SerializerProblem">Why the named context is unusable (not a JsonSerializerContext), if it is.</param>
 internal sealed record WorkflowTypeModel(
     string Namespace,
     string Name,
@@ -96,7 +99,10 @@ internal sealed record WorkflowTypeModel(
     EquatableArray<ContainingType> ContainingTypes,
     bool IsPartial,
     string? UnsupportedReason,
-    Visibility Visibility);
+    Visibility Visibility,
+    string? SerializerContext = null,
+    EquatableArray<string> SerializableTypes = default,
+    string? SerializerProblem = null);
 
 /// <summary>A [Task] method together with its class; the unit the generator extracts per attribute.</summary>
 internal sealed record TaskEntry(WorkflowTypeModel Type, TaskModel Task);
@@ -216,6 +222,8 @@ internal static class DiagnosticIds
     public const string RetryOnNotException = "WFY016";
     public const string EntryPointMismatch = "WFY017";
     public const string EntryPointNotPartial = "WFY018";
+    public const string NotSerializable = "WFY019";
+    public const string SerializerNotContext = "WFY020";
 }
 
 internal static class WellKnownNames
@@ -223,6 +231,7 @@ internal static class WellKnownNames
     public const string TaskAttribute = "Workflowy.TaskAttribute";
     public const string DependsOnAttribute = "Workflowy.DependsOnAttribute";
     public const string WorkflowAttribute = "Workflowy.WorkflowAttribute";
+    public const string WorkflowSerializationAttribute = "Workflowy.WorkflowSerializationAttribute";
     public const string WorkflowRunner = "global::Workflowy.WorkflowRunner";
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

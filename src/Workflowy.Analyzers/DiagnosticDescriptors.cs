@@ -122,6 +122,18 @@ internal static class DiagnosticDescriptors
         "[Workflow] on a method that is not a bodiless partial declaration",
         "'{0}' has [Workflow] but is not a partial method declaration without a body, so the generator cannot implement it. Declare it as 'public partial Task<{1}> {0}(...);' and remove its body.");
 
+    public static readonly DiagnosticDescriptor NotSerializable = Error(
+        DiagnosticIds.NotSerializable,
+        "Workflowy.Persistence",
+        "Persisted type not registered in the serializer context",
+        "{0} ({2}) is not registered in the workflow's serializer context {1}, so it cannot be checkpointed. Add [JsonSerializable(typeof({0}))] to {1}.");
+
+    public static readonly DiagnosticDescriptor SerializerNotContext = Error(
+        DiagnosticIds.SerializerNotContext,
+        "Workflowy.Persistence",
+        "[WorkflowSerialization] names a type that is not a JsonSerializerContext",
+        "[WorkflowSerialization] needs a source-generated JsonSerializerContext, but {0}. Name a partial class deriving from JsonSerializerContext with [JsonSerializable] registrations.");
+
     private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

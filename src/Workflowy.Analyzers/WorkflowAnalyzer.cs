@@ -36,6 +36,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.RetryOnNotException,
         DiagnosticDescriptors.EntryPointMismatch,
         DiagnosticDescriptors.EntryPointNotPartial,
+        DiagnosticDescriptors.NotSerializable,
+        DiagnosticDescriptors.SerializerNotContext,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />

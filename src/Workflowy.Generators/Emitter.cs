@@ -67,21 +67,29 @@ internal static class Emitter
         var access = Access(workflow.Visibility);
         var parameters = string.Concat(workflow.Inputs.Select(i => $"{i.Type} {Id(i.Name)}, "));
         var arguments = string.Concat(workflow.Inputs.Select(i => Id(i.Name) + ", "));
-        var tail = $"{Rt}WorkflowRunner? runner = null, {Ct} cancellationToken = default";
+        var tail = $"{Rt}WorkflowRunner? runner = null, string? runId = null, {Ct} cancellationToken = default";
 
         w.Line("/// <summary>Runs every task of this workflow and returns the finished run; throws the first failure.</summary>");
         w.Line("/// <param name=\"runner\">The runner whose options apply (default: <see cref=\"global::Workflowy.WorkflowRunner.Default\"/>).</param>");
         w.Line("/// <param name=\"cancellationToken\">Cancels the run.</param>");
         w.Line(GeneratedCode);
         w.Line($"{access} global::System.Threading.Tasks.Task<{run}> RunAsync({parameters}{tail})");
-        w.Line($"    => {run}.RunNew(this, {arguments}runner, cancellationToken);");
+        w.Line($"    => {run}.RunNew(this, {arguments}runner, runId, cancellationToken);");
         w.Line();
         w.Line("/// <summary>Starts every task of this workflow and returns the run at once; await its <c>Completion</c>.</summary>");
         w.Line("/// <param name=\"runner\">The runner whose options apply (default: <see cref=\"global::Workflowy.WorkflowRunner.Default\"/>).</param>");
         w.Line("/// <param name=\"cancellationToken\">Cancels the run.</param>");
         w.Line(GeneratedCode);
         w.Line($"{access} {run} Start({parameters}{tail})");
-        w.Line($"    => {run}.StartNew(this, {arguments}runner, cancellationToken);");
+        w.Line($"    => {run}.StartNew(this, {arguments}runner, runId, cancellationToken);");
+        if (workflow.Type.SerializerContext is not null)
+        {
+            w.Line();
+            w.Line("/// <summary>Resumes the run <paramref name=\"runId\"/> from the runner's store: its inputs and completed results are restored, and only the tasks that did not complete run.</summary>");
+            w.Line(GeneratedCode);
+            w.Line($"{access} global::System.Threading.Tasks.Task<{run}> ResumeAsync(string runId, {Rt}WorkflowRunner? runner = null, {Ct} cancellationToken = default)");
+            w.Line($"    => {run}.ResumeNew(this, runId, runner, cancellationToken);");
+        }
         foreach (var entry in workflow.EntryPoints)
         {
             if (entry.Model.IsBodilessPartial)
@@ -89,6 +97,85 @@ internal static class Emitter
                 w.Line();
                 EmitEntryPoint(w, workflow, entry);
             }
+        }
+    }
+
+    /// <summary>The run class's checkpoint support: results and inputs through the named serializer context, and ResumeNew.</summary>
+    private static void EmitPersistence(Writer w, BoundWorkflow workflow, string run, string workflowType, string serializer)
+    {
+        var context = $"{serializer}.Default";
+        w.Line();
+        w.Line($"internal static async global::System.Threading.Tasks.Task<{run}> ResumeNew({workflowType} __workflow, string __runId, {Rt}WorkflowRunner? __runner, {Ct} __cancellationToken)");
+        w.Open();
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(__workflow);");
+        if (!workflow.IsValid)
+        {
+            w.Line($"await global::System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);");
+            w.Line($"throw new global::System.InvalidOperationException({Literal($"Workflow '{workflow.Type.FullName}' is invalid; fix the reported diagnostics and rebuild.")});");
+            w.Close();
+            return;
+        }
+
+        w.Line($"var __store = (__runner ?? {Rt}WorkflowRunner.Default).Store ?? throw new global::System.InvalidOperationException(\"ResumeAsync needs a runner with a Store.\");");
+        w.Line($"var __checkpoint = await __store.LoadAsync(Definition.FullName, __runId, __cancellationToken).ConfigureAwait(false)");
+        w.Line($"    ?? throw new {Rt}CheckpointException($\"There is no checkpoint of run {{__runId}}\", Definition.FullName + \"/\" + __runId);");
+        var inputs = string.Concat(workflow.Inputs.Select(i => $", InputFromJson<{i.Type}>(__checkpoint, {Literal(i.Name)}, {context})"));
+        w.Line($"var __run = new {run}(__workflow{inputs}, __runner);");
+        w.Line("__run.UseRunId(__runId);");
+        w.Line("__run.UseCheckpoint(__checkpoint);");
+        w.Line("__run.Begin(__cancellationToken);");
+        w.Line("return await WhenEnded(__run).ConfigureAwait(false);");
+        w.Close();
+        if (!workflow.IsValid)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line($"protected internal override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => {context};");
+        w.Line();
+        var withResults = workflow.Tasks.Select((t, i) => (t, i)).Where(x => x.t.ResultType is not null).ToList();
+        w.Line("protected override string? SerializeResult(int index)");
+        w.Open();
+        w.Line("switch (index)");
+        w.Open();
+        foreach (var (task, i) in withResults)
+        {
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return ResultJson({Id(task.PropertyName)}, {context});");
+        }
+
+        w.Line("default: return null;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("protected override bool RestoreResult(int index, string json)");
+        w.Open();
+        w.Line("switch (index)");
+        w.Open();
+        foreach (var (task, i) in withResults)
+        {
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return RestoreJson({Id(task.PropertyName)}, json, {context});");
+        }
+
+        w.Line("default: return false;");
+        w.Close();
+        w.Close();
+        w.Line();
+        if (workflow.Inputs.Count == 0)
+        {
+            w.Line("protected override string? SerializeInputs() => \"{}\";");
+        }
+        else
+        {
+            w.Line("protected override string? SerializeInputs() => InputsJson(__writer =>");
+            w.Open();
+            foreach (var input in workflow.Inputs)
+            {
+                w.Line($"WriteInput(__writer, {Literal(input.Name)}, {InputField(input.Name)}, {context});");
+            }
+
+            w.Indent--;
+            w.Line("});");
         }
     }
 
@@ -109,7 +196,7 @@ internal static class Emitter
         var runner = entry.RunnerParameter is null ? "null" : Id(entry.RunnerParameter);
         var token = entry.TokenParameter is null ? "default" : Id(entry.TokenParameter);
         var factory = model.ReturnKind == EntryReturn.Run ? "StartNew" : "RunNew";
-        w.Line($"    => {Id(workflow.RunClassName)}.{factory}(this, {arguments}{runner}, {token});");
+        w.Line($"    => {Id(workflow.RunClassName)}.{factory}(this, {arguments}{runner}, null, {token});");
     }
 
     private static void EmitRunClass(Writer w, BoundWorkflow workflow, CancellationToken cancellationToken)
@@ -146,7 +233,8 @@ internal static class Emitter
         w.Indent--;
         w.Line("},");
         w.Line($"new int[] {{ {string.Join(", ", workflow.TopologicalOrder.Select(i => i.ToString(CultureInfo.InvariantCulture)))} }},");
-        w.Line("Mermaid);");
+        w.Line("Mermaid)");
+        w.Line($"{{ FullName = {Literal(workflow.Type.FullName)} }};");
         w.Indent--;
         w.Line();
 
@@ -188,7 +276,7 @@ internal static class Emitter
 
         var parameters = string.Concat(workflow.Inputs.Select(i => $"{i.Type} {InputParameter(i.Name)}, "));
         var arguments = string.Concat(workflow.Inputs.Select(i => ", " + InputParameter(i.Name)));
-        w.Line($"internal static {run} StartNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, {Ct} __cancellationToken)");
+        w.Line($"internal static {run} StartNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, string? __runId, {Ct} __cancellationToken)");
         w.Open();
         w.Line("global::System.ArgumentNullException.ThrowIfNull(__workflow);");
         if (!workflow.IsValid)
@@ -199,14 +287,19 @@ internal static class Emitter
         else
         {
             w.Line($"var __run = new {run}(__workflow{arguments}, __runner);");
+            w.Line("__run.UseRunId(__runId);");
             w.Line("__run.Begin(__cancellationToken);");
             w.Line("return __run;");
         }
 
         w.Close();
         w.Line();
-        w.Line($"internal static global::System.Threading.Tasks.Task<{run}> RunNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, {Ct} __cancellationToken)");
-        w.Line($"    => WhenEnded(StartNew(__workflow, {string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "))}__runner, __cancellationToken));");
+        w.Line($"internal static global::System.Threading.Tasks.Task<{run}> RunNew({workflowType} __workflow, {parameters}{Rt}WorkflowRunner? __runner, string? __runId, {Ct} __cancellationToken)");
+        w.Line($"    => WhenEnded(StartNew(__workflow, {string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "))}__runner, __runId, __cancellationToken));");
+        if (workflow.Type.SerializerContext is { } serializer)
+        {
+            EmitPersistence(w, workflow, run, workflowType, serializer);
+        }
         w.Line();
 
         var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();

@@ -101,3 +101,21 @@ public sealed class DependsOnAttribute : Attribute
 public sealed class WorkflowAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Names the source-generated <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> that serialises this
+/// workflow's results and inputs for checkpoints (and its run state, side effects and events). Every task result type
+/// and input type must be registered in it with <c>[JsonSerializable]</c> (diagnostic WFY019 otherwise). With it, the
+/// generator adds <c>ResumeAsync(runId)</c> and results are restored from the store instead of recomputed.
+/// </summary>
+/// <example><code>[WorkflowSerialization(typeof(CheckoutJson))] public partial class Checkout { ... }</code></example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+[Conditional("WORKFLOWY_KEEP_ATTRIBUTES")]
+public sealed class WorkflowSerializationAttribute : Attribute
+{
+    /// <summary>Names the serializer context type.</summary>
+    public WorkflowSerializationAttribute(Type context) => Context = context;
+
+    /// <summary>The serializer context type.</summary>
+    public Type Context { get; }
+}

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Task '{Task}' in run {RunId} failed on attempt {Attempt}; retrying in {DelayMilliseconds} ms")]
     public static partial void Retrying(ILogger logger, string task, string runId, int attempt, double delayMilliseconds, Exception exception);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The checkpoint of run {RunId} could not be stored; the run goes on")]
+    public static partial void StoreFailed(ILogger logger, string runId, Exception exception);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "A handler of {Event} on run {RunId} threw; the run goes on")]
     public static partial void HandlerFailed(ILogger logger, string @event, string runId, Exception exception);
 }

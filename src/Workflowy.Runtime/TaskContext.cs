@@ -1,4 +1,9 @@
+using System;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Workflowy;
 
@@ -47,8 +52,118 @@ public sealed class TaskContext
     /// <summary>Reports progress: <paramref name="fraction"/> is clamped to [0, 1]; both are visible on the handle.</summary>
     public void ReportProgress(double fraction, string? message = null) => _handle.ReportProgress(fraction, message);
 
+    /// <summary>
+    /// Runs a side effect once per run: its result is recorded with the run (in the store, before this returns) under
+    /// this task's key and <paramref name="key"/>, and a re-execution of the task (a retry, a rerun, a resume in another
+    /// process) returns the recorded result instead of running <paramref name="action"/> again. The action itself is
+    /// at-least-once: a crash after it ran but before its result was stored runs it again.
+    /// </summary>
+    public async ValueTask<T> SideEffectAsync<T>(string key, Func<CancellationToken, ValueTask<T>> action, JsonTypeInfo<T>? typeInfo = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(action);
+        var info = typeInfo ?? InfoOf<T>();
+        var valueKey = $"effect:{_handle.Key}:{key}";
+        if (Run.TryGetValue(valueKey, out var json))
+        {
+            return JsonSerializer.Deserialize(json, info)!;
+        }
+
+        var value = await action(CancellationToken).ConfigureAwait(false);
+        await Run.SetValueAsync(valueKey, JsonSerializer.Serialize(value, info), durably: true, CancellationToken.None).ConfigureAwait(false);
+        return value;
+    }
+
+    /// <summary>Reads run state recorded with <see cref="SetState{T}"/> (in this process or, with a store, an earlier one); default if none.</summary>
+    public T? GetState<T>(string key, JsonTypeInfo<T>? typeInfo = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return Run.TryGetValue("state:" + key, out var json) ? JsonSerializer.Deserialize(json, typeInfo ?? InfoOf<T>()) : default;
+    }
+
+    /// <summary>Records run state: visible to every task of the run, stored with the run's next checkpoint.</summary>
+    public void SetState<T>(string key, T value, JsonTypeInfo<T>? typeInfo = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var pending = Run.SetValueAsync("state:" + key, JsonSerializer.Serialize(value, typeInfo ?? InfoOf<T>()), durably: false, CancellationToken.None);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>
+    /// Waits for an event (see <see cref="WorkflowRunner.PublishEventAsync(string, string, CancellationToken)"/>) and returns its
+    /// payload as JSON. An event published before the wait counts. With a store, events published by other processes
+    /// are found by polling it every <see cref="WorkflowRunner.EventPollInterval"/>.
+    /// </summary>
+    public async ValueTask<string> WaitForEventAsync(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var runner = Run.Runner;
+        if (runner.Events.TryGet(name, out var payload))
+        {
+            return payload;
+        }
+
+        var store = runner.Store;
+        if (store is not null && await store.GetEventAsync(name, CancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        var local = runner.Events.WaitAsync(name, stop.Token);
+        if (store is null)
+        {
+            return await local.ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            var tick = System.Threading.Tasks.Task.Delay(runner.EventPollInterval, runner.TimeProvider, stop.Token);
+            if (await System.Threading.Tasks.Task.WhenAny(local, tick).ConfigureAwait(false) == local)
+            {
+                return await local.ConfigureAwait(false);
+            }
+
+            await tick.ConfigureAwait(false);
+            if (await store.GetEventAsync(name, CancellationToken).ConfigureAwait(false) is { } found)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                return found;
+            }
+        }
+    }
+
+    /// <summary>Waits for an event and deserialises its payload.</summary>
+    public async ValueTask<T?> WaitForEventAsync<T>(string name, JsonTypeInfo<T>? typeInfo = null) =>
+        JsonSerializer.Deserialize(await WaitForEventAsync(name).ConfigureAwait(false), typeInfo ?? InfoOf<T>());
+
+    /// <summary>
+    /// Waits until <paramref name="time"/> on the runner's clock. Pass a time that does not change when the task runs
+    /// again (computed once and kept with <see cref="SideEffectAsync{T}"/> or <see cref="SetState{T}"/>), so that a resumed run
+    /// waits only for what is left.
+    /// </summary>
+    public async ValueTask DelayUntilAsync(DateTimeOffset time)
+    {
+        var clock = Run.Runner.TimeProvider;
+        var wait = time - clock.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await System.Threading.Tasks.Task.Delay(wait, clock, CancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{TaskName} (run {RunId}, attempt {Attempt})";
+
+    private JsonTypeInfo<T> InfoOf<T>()
+    {
+        var context = Run.SerializerContext ?? Run.Runner.SerializerContext
+            ?? throw new InvalidOperationException($"Task '{TaskName}' needs a serializer for {typeof(T).Name}: pass a JsonTypeInfo, name a context with [WorkflowSerialization] on the workflow, or set WorkflowRunner.SerializerContext.");
+        return WorkflowRun.TypeInfoOf<T>(context);
+    }
 
     /// <summary>The innermost task frame of the throughline: the task whose body is running here.</summary>
     internal static TaskHandle? CurrentHandle

@@ -45,6 +45,8 @@ public class TaskHandle
     internal System.Diagnostics.ActivityContext? ParentActivity;
     internal long ReadyTimestamp;
     internal long StartTimestamp;
+    internal DateTimeOffset? StartedAt;
+    private int _childOrdinal;
     internal volatile bool SerialPending;
 
     internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
@@ -52,6 +54,7 @@ public class TaskHandle
         Run = run;
         Index = index;
         Name = name;
+        Key = name;
         Options = options;
         Backend = backend;
         ReturnsTask = returnsTask;
@@ -67,6 +70,13 @@ public class TaskHandle
 
     /// <summary>The task's name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// The task's identity in its run, stable across processes: the graph task's name, or a submitted task's
+    /// explicit <see cref="TaskOptions.Key"/>, else its parent's key and its place among the parent's submissions.
+    /// Checkpoints are keyed by it.
+    /// </summary>
+    public string Key { get; internal set; }
 
     /// <summary>How the task runs (attempts, backoff, timeout, dependency-failure policy).</summary>
     public TaskOptions Options { get; }
@@ -96,6 +106,23 @@ public class TaskHandle
     public bool IsTerminal => IsTerminalState(State);
 
     internal bool ReturnsTask { get; }
+
+    internal virtual bool HasResult => false;
+
+    internal int NextChildOrdinal() => Interlocked.Increment(ref _childOrdinal);
+
+    internal void RestoreCompleted(int attempts)
+    {
+        Volatile.Write(ref _attempts, attempts);
+        SetState(TaskState.Completed);
+        Sequence = 0;
+    }
+
+    internal void SetAttempts(int attempts) => Volatile.Write(ref _attempts, attempts);
+
+    internal virtual string? ResultToJson(System.Text.Json.Serialization.JsonSerializerContext? context) => null;
+
+    internal virtual bool RestoreResultJson(string json, System.Text.Json.Serialization.JsonSerializerContext? context) => false;
 
     internal bool ObservesCancellation { get; }
 
@@ -443,6 +470,26 @@ public sealed class TaskHandle<T> : TaskHandle
             return ResultValue;
         }
     }
+
+    internal override bool HasResult => true;
+
+    internal override string? ResultToJson(System.Text.Json.Serialization.JsonSerializerContext? context) =>
+        TypeInfo(context) is { } typeInfo ? System.Text.Json.JsonSerializer.Serialize(ResultValue, typeInfo) : null;
+
+    internal override bool RestoreResultJson(string json, System.Text.Json.Serialization.JsonSerializerContext? context)
+    {
+        if (TypeInfo(context) is not { } typeInfo)
+        {
+            return false;
+        }
+
+        ResultValue = System.Text.Json.JsonSerializer.Deserialize(json, typeInfo)!;
+        return true;
+    }
+
+    private System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>? TypeInfo(System.Text.Json.Serialization.JsonSerializerContext? context) =>
+        Options.ResultTypeInfo as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>
+        ?? context?.GetTypeInfo(typeof(T)) as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>;
 
     /// <summary>A task that ends with this task's result, or its exception.</summary>
     public new Task<T> AsTask() => EnsureCompletionSource<T>().Task;

@@ -20,6 +20,15 @@ public sealed class TaskOptions
     /// <summary>A name for a dynamic task (static tasks are named by the graph).</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// A submitted task's identity in its run, for checkpoints: a task with the same key that completed in an earlier
+    /// process is restored instead of run again. Default: the parent's key and the task's place among its siblings.
+    /// </summary>
+    public string? Key { get; init; }
+
+    /// <summary>How to store a submitted task's result in a checkpoint (a <c>JsonTypeInfo&lt;T&gt;</c> from a source-generated context); default: the workflow's serializer, if any.</summary>
+    public System.Text.Json.Serialization.Metadata.JsonTypeInfo? ResultTypeInfo { get; init; }
+
     /// <summary>Where the body runs.</summary>
     public Backend Backend { get; init; }
 

@@ -123,6 +123,15 @@ public sealed class WorkflowGraph
     /// <summary>The workflow's name (its class name).</summary>
     public string Name { get; }
 
+    /// <summary>The workflow's full type name (its identity in a store); defaults to <see cref="Name"/>.</summary>
+    public string FullName
+    {
+        get => _fullName ?? Name;
+        init => _fullName = value;
+    }
+
+    private readonly string? _fullName;
+
     /// <summary>The number of tasks.</summary>
     public int Count => _nodes.Length;
 

@@ -123,6 +123,7 @@ public abstract partial class WorkflowRun
             handle.CapturedContext = ExecutionContext.Capture();
             handle.ParentActivity = System.Diagnostics.Activity.Current?.Context;
             handle.DynamicDependencies = dependsOn.Length == 0 ? null : (TaskHandle[])dependsOn.Clone();
+            handle.Key = KeyFor(options, parent);
             handle.PendingDependencies = 1;
             if (index == _tasks.Length)
             {
@@ -157,7 +158,11 @@ public abstract partial class WorkflowRun
             }
         }
 
-        if (_cancellation.IsCancellationRequested)
+        if (TryRestoreSubmission(handle))
+        {
+            // Completed in an earlier process (same key in the checkpoint): restored, not run again.
+        }
+        else if (_cancellation.IsCancellationRequested)
         {
             TryCancelNotStarted(handle, TaskState.Pending);
         }
@@ -207,9 +212,10 @@ public abstract partial class WorkflowRun
 /// </summary>
 public sealed class DynamicRun : WorkflowRun
 {
-    internal DynamicRun(string name, WorkflowRunner runner)
+    internal DynamicRun(string name, WorkflowRunner runner, string? runId = null)
         : base(WorkflowGraph.Empty(name), runner, open: true)
     {
+        UseRunId(runId);
         Begin(CancellationToken.None);
     }
 

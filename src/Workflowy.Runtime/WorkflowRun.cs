@@ -83,7 +83,7 @@ public abstract partial class WorkflowRun
     public WorkflowRunner Runner { get; }
 
     /// <summary>This run's id.</summary>
-    public string RunId { get; }
+    public string RunId { get; private set; }
 
     /// <summary>The task whose body started this run, if it was started from inside a task (a nested run).</summary>
     public TaskHandle? Parent { get; private set; }
@@ -387,8 +387,18 @@ public abstract partial class WorkflowRun
         }
 
         Runner.OnRunStarted(this);
+        if (Runner.Store is not null)
+        {
+            // Checkpointed: load the run's checkpoint (if it has one) and restore what completed, then start.
+            Started = BeginPersistentAsync(cancellationToken);
+            return;
+        }
+
         Start(cancellationToken);
     }
+
+    /// <summary>Ends when the run has started (after loading its checkpoint, with a store).</summary>
+    internal Task Started { get; private set; } = Task.CompletedTask;
 
     /// <summary>Awaits <paramref name="run"/> and returns it; used by the generated <c>RunAsync</c>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -646,6 +656,11 @@ public abstract partial class WorkflowRun
         }
 
         Changed(handle, from, TaskState.Running);
+        if (_checkpointer is not null)
+        {
+            handle.StartedAt = Runner.TimeProvider.GetUtcNow();
+        }
+
         if (WorkflowyDiagnostics.MetricsEnabled)
         {
             RecordStart(handle);
@@ -1038,6 +1053,27 @@ public abstract partial class WorkflowRun
         return next;
     }
 
+    /// <summary>Ends a submitted task as completed from a checkpoint (its result restored), readying its dependents.</summary>
+    private bool TerminateRestored(TaskHandle handle, int attempts)
+    {
+        if (!handle.TryTransition(TaskState.Pending, TaskState.Completed))
+        {
+            return false;
+        }
+
+        handle.SetAttempts(attempts);
+        Changed(handle, TaskState.Pending, TaskState.Completed);
+        handle.SignalCompletion();
+        var next = Propagate(handle, TaskState.Completed);
+        OnTerminal(handle);
+        if (next is not null)
+        {
+            Enqueue(next);
+        }
+
+        return true;
+    }
+
     internal bool TryCancelNotStarted(TaskHandle handle, TaskState from)
     {
         if (from is not (TaskState.Pending or TaskState.Ready))
@@ -1268,6 +1304,7 @@ public abstract partial class WorkflowRun
     private void OnTerminal(TaskHandle handle)
     {
         handle.Sequence = Interlocked.Increment(ref _sequence);
+        _checkpointer?.Add(RecordOf(handle));
         if (_hasObservers)
         {
             Publish(handle);
@@ -1379,6 +1416,24 @@ public abstract partial class WorkflowRun
 
         Runner.OnRunEnded(this);
         Parent?.RemoveChild(this);
+        if (_checkpointer is { } checkpointer)
+        {
+            // The run ends once its last checkpoint is stored, so a process that resumes it sees every completion.
+            _ = CompleteAfterCheckpointAsync(checkpointer, tasks, count);
+            return;
+        }
+
+        CompleteRun(tasks, count);
+    }
+
+    private async Task CompleteAfterCheckpointAsync(Checkpointer checkpointer, TaskHandle[] tasks, int count)
+    {
+        await checkpointer.CompleteAsync().ConfigureAwait(false);
+        CompleteRun(tasks, count);
+    }
+
+    private void CompleteRun(TaskHandle[] tasks, int count)
+    {
         var completion = Volatile.Read(ref _completion);
         var failure = Failure;
         if (failure is not null)

@@ -22,6 +22,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private readonly Lazy<SerialWorker> _serial;
     private DynamicRun? _ambient;
     private readonly ILogger _logger = NullLogger.Instance;
+    private readonly EventHub _events = new();
     private bool _disposed;
 
     /// <summary>Creates a runner with default options.</summary>
@@ -84,6 +85,18 @@ public sealed class WorkflowRunner : IAsyncDisposable
 
     internal bool LogsScopes { get; private init; }
 
+    /// <summary>Where runs are checkpointed (default: none). With a store, completed tasks are recorded and a run can be resumed.</summary>
+    public IWorkflowStore? Store { get; init; }
+
+    /// <summary>How long completions are gathered before a checkpoint batch is written (default: zero, one batch per write opportunity).</summary>
+    public TimeSpan CheckpointInterval { get; init; }
+
+    /// <summary>How often a task waiting for an event checks the store for it (events published by other processes); default 1 s.</summary>
+    public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The serializer for run state, side effects and events of runs that name none (dynamic runs), and for typed events.</summary>
+    public System.Text.Json.Serialization.JsonSerializerContext? SerializerContext { get; init; }
+
     /// <summary>The clock for backoff waits and timeouts (default: <see cref="TimeProvider.System"/>; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -139,6 +152,49 @@ public sealed class WorkflowRunner : IAsyncDisposable
 
     /// <summary>Submits an asynchronous task without a result.</summary>
     public TaskHandle Submit(Func<TaskContext, Task> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+
+    /// <summary>
+    /// Creates a run of dynamic tasks with a given id, restoring its checkpoint from <see cref="Store"/> first: submitted
+    /// tasks whose key completed in an earlier process are restored instead of run again.
+    /// </summary>
+    public async Task<DynamicRun> ResumeRunAsync(string name, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        var run = new DynamicRun(name, this, runId);
+        await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>
+    /// Publishes an event: tasks waiting for it in this process wake at once; with a <see cref="Store"/>, it is recorded so
+    /// that tasks waiting in other processes, or resumed later, see it.
+    /// </summary>
+    /// <param name="name">The event name, e.g. <c>approved:&lt;runId&gt;</c>.</param>
+    /// <param name="payloadJson">The payload, as JSON.</param>
+    /// <param name="cancellationToken">Cancels the publication.</param>
+    public async ValueTask PublishEventAsync(string name, string payloadJson = "null", CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(payloadJson);
+        using (System.Text.Json.JsonDocument.Parse(payloadJson))
+        {
+            // Validates the payload.
+        }
+
+        if (Store is { } store)
+        {
+            await store.PublishEventAsync(name, payloadJson, cancellationToken).ConfigureAwait(false);
+        }
+
+        _events.Publish(name, payloadJson);
+    }
+
+    /// <summary>Publishes an event with a typed payload (see <see cref="PublishEventAsync(string, string, CancellationToken)"/>).</summary>
+    public ValueTask PublishEventAsync<T>(string name, T payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default) =>
+        PublishEventAsync(name, System.Text.Json.JsonSerializer.Serialize(payload, typeInfo), cancellationToken);
+
+    internal EventHub Events => _events;
 
     /// <summary>Cancels every run of this runner that has not ended.</summary>
     public void CancelAll()

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflowy;
+
+/// <summary>
+/// Where runs are checkpointed: task states and results, the run's inputs, recorded side effects and state, and
+/// published events. Implementations: <see cref="InMemoryWorkflowStore"/>, <see cref="JsonFileWorkflowStore"/>, and
+/// SQLite in the Workflowy.Sqlite package. Set it on <see cref="WorkflowRunner.Store"/>.
+/// </summary>
+public interface IWorkflowStore
+{
+    /// <summary>The checkpoint of a run, or null if there is none. Throws <see cref="CheckpointException"/> if what is stored cannot be read.</summary>
+    ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Merges a batch into the run's checkpoint atomically: task records and values are upserted by key, inputs are
+    /// set if given. Either the whole batch is stored or nothing is.
+    /// </summary>
+    ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default);
+
+    /// <summary>The payload of a published event (JSON), or null if it has not been published.</summary>
+    ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an event and its payload (JSON); publishing again replaces the payload.</summary>
+    ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One task's checkpoint: its identity in the run, state, result (JSON), attempts, error and timestamps.</summary>
+/// <param name="Key">The task's identity in the run: its graph name, or the key of a dynamic submission.</param>
+/// <param name="State">The state it reached.</param>
+/// <param name="ResultJson">Its result as JSON, for completed tasks whose result type the workflow's serializer knows.</param>
+/// <param name="Attempts">Attempts made.</param>
+/// <param name="Error">The failure, as text.</param>
+/// <param name="StartedAt">When its last attempt started.</param>
+/// <param name="FinishedAt">When it became terminal.</param>
+public sealed record TaskRecord(
+    string Key,
+    TaskState State,
+    string? ResultJson,
+    int Attempts,
+    string? Error,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt);
+
+/// <summary>A run's checkpoint (as loaded), or a batch of changes to merge into it (as saved).</summary>
+/// <param name="Workflow">The workflow (graph) name.</param>
+/// <param name="RunId">The run id.</param>
+/// <param name="InputsJson">The run's inputs as a JSON object (set once, when the run starts).</param>
+/// <param name="Tasks">Task records, by key.</param>
+/// <param name="Values">Recorded side effects and run state, as JSON, by key.</param>
+public sealed record RunCheckpoint(
+    string Workflow,
+    string RunId,
+    string? InputsJson,
+    IReadOnlyList<TaskRecord> Tasks,
+    IReadOnlyDictionary<string, string> Values);
+
+/// <summary>A checkpoint could not be read or written: what is wrong and where. What is stored is left untouched.</summary>
+public sealed class CheckpointException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public CheckpointException(string message, string location, Exception? innerException = null)
+        : base($"{message} ({location})", innerException) => Location = location;
+
+    /// <summary>The file, database or key the problem is in.</summary>
+    public string Location { get; }
+}

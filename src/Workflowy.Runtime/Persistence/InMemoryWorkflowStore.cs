@@ -1,0 +1,80 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflowy;
+
+/// <summary>A store in process memory: resume within the process, and tests.</summary>
+public sealed class InMemoryWorkflowStore : IWorkflowStore
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<(string Workflow, string RunId), Entry> _runs = new();
+    private readonly Dictionary<string, string> _events = new();
+
+    /// <inheritdoc />
+    public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_runs.TryGetValue((workflow, runId), out var entry)
+                ? new RunCheckpoint(workflow, runId, entry.Inputs, entry.Tasks.Values.ToList(), new Dictionary<string, string>(entry.Values))
+                : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_runs.TryGetValue((batch.Workflow, batch.RunId), out var entry))
+            {
+                entry = new Entry();
+                _runs[(batch.Workflow, batch.RunId)] = entry;
+            }
+
+            entry.Inputs = batch.InputsJson ?? entry.Inputs;
+            foreach (var task in batch.Tasks)
+            {
+                entry.Tasks[task.Key] = task;
+            }
+
+            foreach (var value in batch.Values)
+            {
+                entry.Values[value.Key] = value.Value;
+            }
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_events.TryGetValue(name, out var payload) ? payload : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            _events[name] = payloadJson;
+        }
+
+        return default;
+    }
+
+    private sealed class Entry
+    {
+        public string? Inputs { get; set; }
+
+        public Dictionary<string, TaskRecord> Tasks { get; } = new();
+
+        public Dictionary<string, string> Values { get; } = new();
+    }
+}

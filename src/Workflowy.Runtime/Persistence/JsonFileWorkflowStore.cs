@@ -1,0 +1,324 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflowy;
+
+/// <summary>
+/// A store of JSON files under a directory: one file per run (<c>runs/{workflow}/{runId}.json</c>) and per event
+/// (<c>events/{name}.json</c>). Every write is atomic: a temporary file in the same directory, flushed to disk, then
+/// renamed over the old one. Files carry a schema name and version; a corrupt, truncated or foreign file gives a
+/// <see cref="CheckpointException"/> and is left untouched. Writers are serialised within a process; for several
+/// processes writing the same run, use the SQLite store.
+/// </summary>
+public sealed class JsonFileWorkflowStore : IWorkflowStore
+{
+    /// <summary>The schema name written in every file.</summary>
+    public const string Schema = "workflowy.run";
+
+    /// <summary>The schema version this store writes and reads.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Creates a store under <paramref name="directory"/> (created if needed).</summary>
+    public JsonFileWorkflowStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory = Path.GetFullPath(directory);
+    }
+
+    /// <summary>The store's root directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The file that holds a run's checkpoint.</summary>
+    public string PathOf(string workflow, string runId) =>
+        Path.Combine(Directory, "runs", FileName(workflow), FileName(runId) + ".json");
+
+    /// <inheritdoc />
+    public async ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(workflow, runId);
+        var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+        {
+            return null;
+        }
+
+        Validate(file, workflow, runId, path);
+        var tasks = new List<TaskRecord>();
+        foreach (var (key, task) in file.Tasks!)
+        {
+            if (!Enum.TryParse<TaskState>(task.State, ignoreCase: false, out var state) || !Enum.IsDefined(state))
+            {
+                throw new CheckpointException($"Task '{key}' has the unknown state '{task.State}'", path);
+            }
+
+            tasks.Add(new TaskRecord(key, state, task.Result?.GetRawText(), task.Attempts, task.Error, task.StartedAt, task.FinishedAt));
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in file.Values!)
+        {
+            values[key] = value.GetRawText();
+        }
+
+        return new RunCheckpoint(workflow, runId, file.Inputs?.GetRawText(), tasks, values);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var path = PathOf(batch.Workflow, batch.RunId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+            if (file is null)
+            {
+                file = new RunFile { Workflow = batch.Workflow, RunId = batch.RunId };
+            }
+            else
+            {
+                Validate(file, batch.Workflow, batch.RunId, path);
+            }
+
+            if (batch.InputsJson is not null)
+            {
+                file.Inputs = Parse(batch.InputsJson, path, "inputs");
+            }
+
+            foreach (var task in batch.Tasks)
+            {
+                file.Tasks![task.Key] = new TaskFileEntry
+                {
+                    State = task.State.ToString(),
+                    Result = task.ResultJson is null ? null : Parse(task.ResultJson, path, $"result of '{task.Key}'"),
+                    Attempts = task.Attempts,
+                    Error = task.Error,
+                    StartedAt = task.StartedAt,
+                    FinishedAt = task.FinishedAt,
+                };
+            }
+
+            foreach (var (key, value) in batch.Values)
+            {
+                file.Values![key] = Parse(value, path, $"value '{key}'");
+            }
+
+            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.RunFile), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(Directory, "events", FileName(name) + ".json");
+        var file = await ReadAsync(path, StoreJsonContext.Default.EventFile, cancellationToken).ConfigureAwait(false);
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (file.Schema != Schema + ".event" || file.Version != SchemaVersion || file.Name != name)
+        {
+            throw new CheckpointException($"The file is not a Workflowy event '{name}' (schema '{file.Schema}' version {file.Version})", path);
+        }
+
+        return file.Payload.GetRawText();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(Directory, "events", FileName(name) + ".json");
+        var file = new EventFile { Name = name, Payload = Parse(payloadJson, path, "payload") };
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.EventFile), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void Validate(RunFile file, string workflow, string runId, string path)
+    {
+        if (file.Schema != Schema)
+        {
+            throw new CheckpointException($"The file is not a Workflowy checkpoint (schema '{file.Schema ?? "none"}', expected '{Schema}')", path);
+        }
+
+        if (file.Version != SchemaVersion)
+        {
+            throw new CheckpointException($"The checkpoint has schema version {file.Version}; this version of Workflowy reads version {SchemaVersion}", path);
+        }
+
+        if (file.Workflow != workflow || file.RunId != runId)
+        {
+            throw new CheckpointException($"The checkpoint belongs to run '{file.RunId}' of '{file.Workflow}', not to run '{runId}' of '{workflow}'", path);
+        }
+
+        if (file.Tasks is null || file.Values is null)
+        {
+            throw new CheckpointException("The checkpoint lacks its 'tasks' or 'values'", path);
+        }
+    }
+
+    private static async Task<T?> ReadAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : class
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (IOException ex)
+        {
+            throw new CheckpointException($"The checkpoint cannot be read: {ex.Message}", path, ex);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, typeInfo) ?? throw new CheckpointException("The checkpoint is empty (null)", path);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine}" : string.Empty;
+            throw new CheckpointException($"The checkpoint is not valid JSON{where} (corrupt or truncated): {ex.Message}", path, ex);
+        }
+    }
+
+    private static JsonElement Parse(string json, string path, string what)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointException($"The {what} to store is not valid JSON: {ex.Message}", path, ex);
+        }
+    }
+
+    /// <summary>Writes a temporary file in the same directory, flushes it to disk, then renames it over the target.</summary>
+    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        System.IO.Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (IOException)
+            {
+                // Best effort: a stray temporary file is ignored by readers.
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A file name that keeps letters, digits, '.', '_' and '-' and escapes the rest, so distinct names stay distinct.</summary>
+    private static string FileName(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-' || (c == '.' && builder.Length > 0))
+            {
+                builder.Append(c);
+            }
+            else
+            {
+                builder.Append('%').Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.Length == 0 ? "%" : builder.ToString();
+    }
+}
+
+internal sealed class RunFile
+{
+    public string? Schema { get; set; } = JsonFileWorkflowStore.Schema;
+
+    public int Version { get; set; } = JsonFileWorkflowStore.SchemaVersion;
+
+    public string? Workflow { get; set; }
+
+    public string? RunId { get; set; }
+
+    public JsonElement? Inputs { get; set; }
+
+    public Dictionary<string, TaskFileEntry>? Tasks { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, JsonElement>? Values { get; set; } = new(StringComparer.Ordinal);
+}
+
+internal sealed class TaskFileEntry
+{
+    public string State { get; set; } = string.Empty;
+
+    public JsonElement? Result { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+internal sealed class EventFile
+{
+    public string? Schema { get; set; } = JsonFileWorkflowStore.Schema + ".event";
+
+    public int Version { get; set; } = JsonFileWorkflowStore.SchemaVersion;
+
+    public string? Name { get; set; }
+
+    public JsonElement Payload { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RunFile))]
+[JsonSerializable(typeof(EventFile))]
+internal sealed partial class StoreJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,442 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Workflowy;
+
+public abstract partial class WorkflowRun
+{
+    private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.Ordinal);
+    private Checkpointer? _checkpointer;
+    private RunCheckpoint? _checkpoint;
+    private Dictionary<string, TaskRecord>? _records;
+    private int _topLevelSubmissions;
+
+    /// <summary>The workflow's identity in a store: its full type name (the graph name for runs of dynamic tasks).</summary>
+    public string WorkflowKey => Graph.FullName;
+
+    /// <summary>The serializer context the workflow names with <c>[WorkflowSerialization]</c>; generated.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal virtual JsonSerializerContext? SerializerContext => null;
+
+    /// <summary>The result of graph task <paramref name="index"/> as JSON, or null if it cannot be serialised; generated.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected virtual string? SerializeResult(int index) => null;
+
+    /// <summary>Restores the result of graph task <paramref name="index"/> from JSON; generated. False if it cannot.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected virtual bool RestoreResult(int index, string json) => false;
+
+    /// <summary>The run's inputs as a JSON object, or null if they cannot be serialised; generated.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected virtual string? SerializeInputs() => null;
+
+    /// <summary>Gives the run the id it must have (to resume it); called by generated code before <c>Begin</c>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void UseRunId(string? runId)
+    {
+        if (runId is null)
+        {
+            return;
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        if (Volatile.Read(ref _phase) != RunNotStarted)
+        {
+            throw new InvalidOperationException($"{this} has already started; its id cannot change.");
+        }
+
+        RunId = runId;
+    }
+
+    /// <summary>Uses an already loaded checkpoint instead of loading it again; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected void UseCheckpoint(RunCheckpoint checkpoint) => _checkpoint = checkpoint;
+
+    /// <summary>The serializer metadata of <typeparamref name="T"/> in <paramref name="context"/>; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal static JsonTypeInfo<T> TypeInfoOf<T>(JsonSerializerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+            ?? throw new InvalidOperationException($"The serializer context {context.GetType().Name} does not register {typeof(T)}; add [JsonSerializable(typeof({typeof(T).Name}))] to it (diagnostic WFY019 reports this at compile time).");
+    }
+
+    /// <summary>Serialises a completed task's result; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static string? ResultJson<T>(TaskHandle<T> handle, JsonSerializerContext context) =>
+        handle.State == TaskState.Completed ? JsonSerializer.Serialize(handle.ResultValue, TypeInfoOf<T>(context)) : null;
+
+    /// <summary>Restores a task's result from JSON; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static bool RestoreJson<T>(TaskHandle<T> handle, string json, JsonSerializerContext context)
+    {
+        handle.ResultValue = JsonSerializer.Deserialize(json, TypeInfoOf<T>(context))!;
+        return true;
+    }
+
+    /// <summary>Reads one input from a run's inputs JSON; called by the generated <c>ResumeAsync</c>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static T InputFromJson<T>(RunCheckpoint checkpoint, string name, JsonSerializerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.InputsJson is null)
+        {
+            throw new CheckpointException($"Run {checkpoint.RunId} has no recorded inputs", $"{checkpoint.Workflow}/{checkpoint.RunId}");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(checkpoint.InputsJson);
+            if (!document.RootElement.TryGetProperty(name, out var element))
+            {
+                throw new CheckpointException($"Run {checkpoint.RunId} has no recorded input '{name}'", $"{checkpoint.Workflow}/{checkpoint.RunId}");
+            }
+
+            return element.Deserialize(TypeInfoOf<T>(context))!;
+        }
+        catch (JsonException ex)
+        {
+            throw new CheckpointException($"The recorded input '{name}' of run {checkpoint.RunId} cannot be read: {ex.Message}", $"{checkpoint.Workflow}/{checkpoint.RunId}", ex);
+        }
+    }
+
+    /// <summary>Writes the run's inputs as a JSON object; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static string InputsJson(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes one input; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static void WriteInput<T>(Utf8JsonWriter writer, string name, T value, JsonSerializerContext context)
+    {
+        writer.WritePropertyName(name);
+        JsonSerializer.Serialize(writer, value, TypeInfoOf<T>(context));
+    }
+
+    /// <summary>Loads the run's checkpoint, restores what completed, records the inputs, then starts.</summary>
+    private async Task BeginPersistentAsync(CancellationToken cancellationToken)
+    {
+        var store = Runner.Store!;
+        try
+        {
+            var checkpoint = _checkpoint ?? await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
+            if (checkpoint is not null)
+            {
+                ApplyCheckpoint(checkpoint);
+            }
+
+            _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval);
+            if (checkpoint?.InputsJson is null)
+            {
+                _checkpointer.SetInputs(SerializeInputs() ?? "{}");
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing ran and nothing was written: the run ends with the error (a corrupt checkpoint stays as it is).
+            Volatile.Write(ref _failure, ex);
+            Volatile.Write(ref _phase, RunActive);
+            EndRun();
+            return;
+        }
+
+        Start(cancellationToken);
+    }
+
+    /// <summary>Marks completed graph tasks of a checkpoint as completed (with their results) and counts them in.</summary>
+    private void ApplyCheckpoint(RunCheckpoint checkpoint)
+    {
+        _records = new Dictionary<string, TaskRecord>(StringComparer.Ordinal);
+        foreach (var record in checkpoint.Tasks)
+        {
+            _records[record.Key] = record;
+        }
+
+        foreach (var (key, value) in checkpoint.Values)
+        {
+            _values[key] = value;
+        }
+
+        var restored = 0;
+        for (var i = 0; i < _staticCount; i++)
+        {
+            var handle = _tasks[i];
+            if (_records.TryGetValue(handle.Key, out var record) && record.State == TaskState.Completed && TryRestore(handle, i, record))
+            {
+                handle.RestoreCompleted(record.Attempts);
+                restored++;
+            }
+        }
+
+        for (var i = 0; i < _staticCount; i++)
+        {
+            var handle = _tasks[i];
+            if (handle.State == TaskState.Completed)
+            {
+                continue;
+            }
+
+            var pending = 0;
+            foreach (var d in Graph.Tasks[i].DependenciesArray)
+            {
+                if (_tasks[d].State != TaskState.Completed)
+                {
+                    pending++;
+                }
+            }
+
+            handle.PendingDependencies = pending;
+        }
+
+        Interlocked.Add(ref _counts, restored);
+    }
+
+    private bool TryRestore(TaskHandle handle, int index, TaskRecord record)
+    {
+        if (!handle.HasResult)
+        {
+            return true;
+        }
+
+        return record.ResultJson is { } json && RestoreResult(index, json);
+    }
+
+    /// <summary>The identity of a dynamic submission: its explicit key, else its parent's identity and its place among the parent's submissions.</summary>
+    internal string KeyFor(TaskOptions options, TaskHandle? parent)
+    {
+        if (options.Key is { } key)
+        {
+            return key;
+        }
+
+        return parent is not null && ReferenceEquals(parent.Run, this)
+            ? $"{parent.Key}/{parent.NextChildOrdinal()}"
+            : $"submitted/{Interlocked.Increment(ref _topLevelSubmissions)}";
+    }
+
+    /// <summary>Restores a submitted task from the checkpoint if it completed in an earlier process; true if it did.</summary>
+    internal bool TryRestoreSubmission(TaskHandle handle)
+    {
+        if (_records is null || !_records.TryGetValue(handle.Key, out var record) || record.State != TaskState.Completed)
+        {
+            return false;
+        }
+
+        if (handle.HasResult && !(record.ResultJson is { } json && handle.RestoreResultJson(json, SerializerContext)))
+        {
+            return false;
+        }
+
+        return TerminateRestored(handle, record.Attempts);
+    }
+
+    private TaskRecord RecordOf(TaskHandle handle)
+    {
+        var state = handle.State;
+        string? result = null;
+        if (state == TaskState.Completed && handle.HasResult)
+        {
+            try
+            {
+                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(SerializerContext);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                // The task completed; its result cannot be stored, so a resumed run will run it again.
+                result = null;
+            }
+        }
+
+        var error = handle.Exception is { } exception ? $"{exception.GetType().Name}: {exception.Message}" : null;
+        return new TaskRecord(handle.Key, state, result, handle.Attempts, error, handle.StartedAt, Runner.TimeProvider.GetUtcNow());
+    }
+
+    /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>
+    internal void OnStoreFailure(Exception exception)
+    {
+        var failure = exception as CheckpointException ?? new CheckpointException($"The checkpoint of {this} could not be stored: {exception.Message}", WorkflowKey + "/" + RunId, exception);
+        switch (Runner.ErrorPolicy)
+        {
+            case ErrorPolicy.Raise:
+                Abort(failure);
+                break;
+            case ErrorPolicy.Log:
+                Log.StoreFailed(Runner.Logger, RunId, failure);
+                break;
+        }
+    }
+
+    // ---------------------------------------------------------------- durable values (side effects, state)
+
+    internal bool TryGetValue(string key, out string json) => _values.TryGetValue(key, out json!);
+
+    /// <summary>Records a value (side effect or state) with the run; with <paramref name="durably"/>, stored before returning.</summary>
+    internal async ValueTask SetValueAsync(string key, string json, bool durably, CancellationToken cancellationToken)
+    {
+        _values[key] = json;
+        if (_checkpointer is { } checkpointer)
+        {
+            if (durably)
+            {
+                await Runner.Store!.SaveAsync(
+                    new RunCheckpoint(WorkflowKey, RunId, null, Array.Empty<TaskRecord>(), new Dictionary<string, string> { [key] = json }),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                checkpointer.AddValue(key, json);
+            }
+        }
+    }
+
+    /// <summary>Collects task records and values and stores them in batches, one batch at a time.</summary>
+    private sealed class Checkpointer
+    {
+        private readonly object _lock = new();
+        private readonly WorkflowRun _run;
+        private readonly IWorkflowStore _store;
+        private readonly TimeSpan _interval;
+        private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+        private readonly Task _loop;
+        private Dictionary<string, TaskRecord> _tasks = new(StringComparer.Ordinal);
+        private Dictionary<string, string> _values = new(StringComparer.Ordinal);
+        private string? _inputs;
+        private volatile bool _completing;
+
+        public Checkpointer(WorkflowRun run, IWorkflowStore store, TimeSpan interval)
+        {
+            _run = run;
+            _store = store;
+            _interval = interval;
+            _loop = Task.Run(LoopAsync);
+        }
+
+        public void SetInputs(string json)
+        {
+            lock (_lock)
+            {
+                _inputs = json;
+            }
+
+            _signal.Release();
+        }
+
+        public void Add(TaskRecord record)
+        {
+            lock (_lock)
+            {
+                _tasks[record.Key] = record;
+            }
+
+            _signal.Release();
+        }
+
+        public void AddValue(string key, string json)
+        {
+            lock (_lock)
+            {
+                _values[key] = json;
+            }
+
+            _signal.Release();
+        }
+
+        /// <summary>Stores what is pending and stops.</summary>
+        public async Task CompleteAsync()
+        {
+            _completing = true;
+            _signal.Release();
+            await _loop.ConfigureAwait(false);
+        }
+
+        private async Task LoopAsync()
+        {
+            while (true)
+            {
+                await _signal.WaitAsync().ConfigureAwait(false);
+                if (_interval > TimeSpan.Zero && !_completing)
+                {
+                    try
+                    {
+                        await Task.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Not cancellable; kept for symmetry.
+                    }
+                }
+
+                await FlushAsync().ConfigureAwait(false);
+                if (_completing)
+                {
+                    await FlushAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+
+        private async Task FlushAsync()
+        {
+            Dictionary<string, TaskRecord> tasks;
+            Dictionary<string, string> values;
+            string? inputs;
+            lock (_lock)
+            {
+                if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null)
+                {
+                    return;
+                }
+
+                (tasks, _tasks) = (_tasks, new Dictionary<string, TaskRecord>(StringComparer.Ordinal));
+                (values, _values) = (_values, new Dictionary<string, string>(StringComparer.Ordinal));
+                (inputs, _inputs) = (_inputs, null);
+            }
+
+            try
+            {
+                await _store.SaveAsync(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Put the batch back (newer entries win) so a later flush can store it, and apply the error policy.
+                lock (_lock)
+                {
+                    foreach (var (key, record) in tasks)
+                    {
+                        _tasks.TryAdd(key, record);
+                    }
+
+                    foreach (var (key, value) in values)
+                    {
+                        _values.TryAdd(key, value);
+                    }
+
+                    _inputs ??= inputs;
+                }
+
+                _run.OnStoreFailure(ex);
+                if (_completing)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
