@@ -239,7 +239,7 @@ public abstract partial class WorkflowRun
             return false;
         }
 
-        if (handle.HasResult && !(record.ResultJson is { } json && handle.RestoreResultJson(json, SerializerContext)))
+        if (handle.HasResult && !(record.ResultJson is { } json && handle.RestoreResultJson(json, SerializerContext ?? Runner.SerializerContext)))
         {
             return false;
         }
@@ -255,7 +255,7 @@ public abstract partial class WorkflowRun
         {
             try
             {
-                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(SerializerContext);
+                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(SerializerContext ?? Runner.SerializerContext);
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
             {
@@ -295,9 +295,19 @@ public abstract partial class WorkflowRun
         {
             if (durably)
             {
-                await Runner.Store!.SaveAsync(
-                    new RunCheckpoint(WorkflowKey, RunId, null, Array.Empty<TaskRecord>(), new Dictionary<string, string> { [key] = json }),
-                    cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Runner.Store!.SaveAsync(
+                        new RunCheckpoint(WorkflowKey, RunId, null, Array.Empty<TaskRecord>(), new Dictionary<string, string> { [key] = json }),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The value stays recorded in this process; the store failure follows the error policy, and the
+                    // next checkpoint batch tries to store it again.
+                    checkpointer.AddValue(key, json);
+                    OnStoreFailure(ex);
+                }
             }
             else
             {

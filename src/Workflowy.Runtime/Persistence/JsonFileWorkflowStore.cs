@@ -54,12 +54,7 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         var tasks = new List<TaskRecord>();
         foreach (var (key, task) in file.Tasks!)
         {
-            if (!Enum.TryParse<TaskState>(task.State, ignoreCase: false, out var state) || !Enum.IsDefined(state))
-            {
-                throw new CheckpointException($"Task '{key}' has the unknown state '{task.State}'", path);
-            }
-
-            tasks.Add(new TaskRecord(key, state, task.Result?.GetRawText(), task.Attempts, task.Error, task.StartedAt, task.FinishedAt));
+            tasks.Add(new TaskRecord(key, StateOf(key, task, path), task.Result?.GetRawText(), task.Attempts, task.Error, task.StartedAt, task.FinishedAt));
         }
 
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -175,7 +170,17 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         {
             throw new CheckpointException("The checkpoint lacks its 'tasks' or 'values'", path);
         }
+
+        foreach (var (key, task) in file.Tasks)
+        {
+            _ = StateOf(key, task, path);
+        }
     }
+
+    private static TaskState StateOf(string key, TaskFileEntry task, string path) =>
+        Enum.TryParse<TaskState>(task.State, ignoreCase: false, out var state) && Enum.IsDefined(state) && !int.TryParse(task.State, out _)
+            ? state
+            : throw new CheckpointException($"Task '{key}' has the unknown state '{task.State}'", path);
 
     private static async Task<T?> ReadAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
@@ -316,7 +321,7 @@ internal sealed class EventFile
     public JsonElement Payload { get; set; }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunFile))]
 [JsonSerializable(typeof(EventFile))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext
