@@ -48,9 +48,15 @@ public static class WorkflowyDiagnostics
 
     internal static readonly Counter<long> Cancelled = Meter.CreateCounter<long>("workflowy.tasks.cancelled", "{task}", "Tasks that were cancelled.");
 
-    internal static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("workflowy.task.duration", "s", "Duration of a task attempt.");
+    /// <summary>Bucket boundaries in seconds, from 100 µs to 5 min (exporters' defaults are made for milliseconds).</summary>
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    };
 
-    internal static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>("workflowy.task.queue_wait", "s", "Time from ready to running.");
+    internal static readonly Histogram<double> Duration = Meter.CreateHistogram("workflowy.task.duration", "s", "Duration of a task attempt.", tags: null, advice: SecondsBuckets);
+
+    internal static readonly Histogram<double> QueueWait = Meter.CreateHistogram("workflowy.task.queue_wait", "s", "Time from ready to running.", tags: null, advice: SecondsBuckets);
 
     static WorkflowyDiagnostics() =>
         Meter.CreateObservableGauge("workflowy.ready_queue.depth", static () => ReadyDepth(), "{task}", "Tasks ready and waiting for a worker, over all runs.");

@@ -206,6 +206,14 @@ public class ObservabilityTests
             DiamondWorkflow.DiamondWorkflowRun.Dot);
     }
 
+    [Fact]
+    public void GeneratedDot_IsWhatTheRendererWritesForTheGraph()
+    {
+        Assert.Equal(DiamondWorkflow.DiamondWorkflowRun.Dot, WorkflowRenderer.ToDot(DiamondWorkflow.DiamondWorkflowRun.Definition));
+        Assert.Equal(ShapesWorkflow.ShapesWorkflowRun.Dot, WorkflowRenderer.ToDot(ShapesWorkflow.ShapesWorkflowRun.Definition));
+        Assert.Equal(PolicyWorkflow.PolicyWorkflowRun.Dot, WorkflowRenderer.ToDot(PolicyWorkflow.PolicyWorkflowRun.Definition));
+    }
+
     /// <summary>A logger that records the scopes active at each entry, as a scope-aware provider would.</summary>
     private sealed class ScopeCapturingLogger : ILogger
     {
