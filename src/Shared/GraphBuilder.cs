@@ -24,6 +24,7 @@ internal static class GraphBuilder
 
     public const string RunnerParameter = "runner";
     public const string CancellationTokenParameter = "cancellationToken";
+    public const string RunIdParameter = "runId";
 
     public static WorkflowModel Group(WorkflowTypeModel type, IEnumerable<TaskModel> tasks, IEnumerable<EntryPointModel>? entryPoints = null) =>
         new(
@@ -164,7 +165,7 @@ internal static class GraphBuilder
 
                 if (argument.Kind == ArgumentKind.Input && parameter.UnsupportedReason is null)
                 {
-                    if (parameter.Name is RunnerParameter or CancellationTokenParameter)
+                    if (parameter.Name is RunnerParameter or CancellationTokenParameter or RunIdParameter)
                     {
                         problems.Add(new Problem(DiagnosticIds.ReservedInputName, i, p, Args(task.TaskName, parameter.Name)));
                     }

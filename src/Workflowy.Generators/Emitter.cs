@@ -132,7 +132,7 @@ internal static class Emitter
         }
 
         w.Line();
-        w.Line($"protected internal override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => {context};");
+        w.Line($"protected override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => {context};");
         w.Line();
         var withResults = workflow.Tasks.Select((t, i) => (t, i)).Where(x => x.t.ResultType is not null).ToList();
         w.Line("protected override string? SerializeResult(int index)");

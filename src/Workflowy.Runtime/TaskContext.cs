@@ -15,11 +15,10 @@ public sealed class TaskContext
 {
     private readonly TaskHandle _handle;
 
-    internal TaskContext(TaskHandle handle, int attempt, CancellationToken cancellationToken)
+    internal TaskContext(TaskHandle handle, int attempt)
     {
         _handle = handle;
         Attempt = attempt;
-        CancellationToken = cancellationToken;
     }
 
     /// <summary>The context of the task whose body is running here, or null outside task bodies.</summary>
@@ -35,7 +34,7 @@ public sealed class TaskContext
     public int Attempt { get; }
 
     /// <summary>Signalled when the task, its run, its runner or its parent is cancelled, or the attempt times out.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken => _handle.AttemptToken();
 
     /// <summary>This task's handle.</summary>
     public TaskHandle Task => _handle;
@@ -160,7 +159,7 @@ public sealed class TaskContext
 
     private JsonTypeInfo<T> InfoOf<T>()
     {
-        var context = Run.SerializerContext ?? Run.Runner.SerializerContext
+        var context = Run.Serializer
             ?? throw new InvalidOperationException($"Task '{TaskName}' needs a serializer for {typeof(T).Name}: pass a JsonTypeInfo, name a context with [WorkflowSerialization] on the workflow, or set WorkflowRunner.SerializerContext.");
         return WorkflowRun.TypeInfoOf<T>(context);
     }

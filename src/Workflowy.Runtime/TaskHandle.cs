@@ -22,16 +22,13 @@ public class TaskHandle
     private CancellationTokenSource? _attemptCancellation;
     private int _cancelRequested;
     private object? _dynamicDependents;
-    private object? _children;
     private TaskContext? _context;
-    private double _progress;
-    private string? _progressMessage;
 
+    private TaskHandleExtras? _extras;
     internal volatile bool HasIncompleteDependency;
     internal int PendingDependencies;
     internal long Sequence;
     internal int AttemptClaim;
-    internal ITimer? TimeoutTimer;
     internal int InlineThread;
     internal volatile bool WorkerAbandoned;
     internal TaskHandle[]? DynamicDependencies;
@@ -39,22 +36,14 @@ public class TaskHandle
     internal Delegate? UserBody;
     internal ExecutionContext? CapturedContext;
     internal bool Detached;
-    internal SerialWorker? SerialOwner;
     internal ThroughlineFrame? Frame;
-    internal System.Diagnostics.Activity? AttemptActivity;
-    internal System.Diagnostics.ActivityContext? ParentActivity;
-    internal long ReadyTimestamp;
-    internal long StartTimestamp;
-    internal DateTimeOffset? StartedAt;
-    private int _childOrdinal;
-    internal volatile bool SerialPending;
 
     internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
     {
         Run = run;
         Index = index;
         Name = name;
-        Key = name;
+        _key = name;
         Options = options;
         Backend = backend;
         ReturnsTask = returnsTask;
@@ -76,7 +65,24 @@ public class TaskHandle
     /// explicit <see cref="TaskOptions.Key"/>, else its parent's key and its place among the parent's submissions.
     /// Checkpoints are keyed by it.
     /// </summary>
-    public string Key { get; internal set; }
+    public string Key
+    {
+        get => _key ??= _keyParent is { } parent
+            ? $"{parent.Key}/{_keyOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : $"submitted/{_keyOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+
+    private string? _key;
+    private TaskHandle? _keyParent;
+    private int _keyOrdinal;
+
+    /// <summary>Sets a submitted task's identity; the text is built only when it is needed (checkpoints, restores).</summary>
+    internal void SetKey(string? explicitKey, TaskHandle? parent, int ordinal)
+    {
+        _key = explicitKey;
+        _keyParent = parent;
+        _keyOrdinal = ordinal;
+    }
 
     /// <summary>How the task runs (attempts, backoff, timeout, dependency-failure policy).</summary>
     public TaskOptions Options { get; }
@@ -97,10 +103,15 @@ public class TaskHandle
     public Exception? Exception => Volatile.Read(ref _exception);
 
     /// <summary>The last progress fraction reported by the body, between 0 and 1.</summary>
-    public double Progress => Volatile.Read(ref _progress);
+    public double Progress => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Progress) : 0;
 
     /// <summary>The last progress message reported by the body.</summary>
-    public string? ProgressMessage => Volatile.Read(ref _progressMessage);
+    public string? ProgressMessage => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.ProgressMessage) : null;
+
+    /// <summary>Fields few tasks use (timeouts, serial jobs, telemetry, progress, children), allocated on first use.</summary>
+    internal TaskHandleExtras Extras => Volatile.Read(ref _extras) ?? Interlocked.CompareExchange(ref _extras, new TaskHandleExtras(), null) ?? _extras!;
+
+    internal TaskHandleExtras? ExtrasOrNull => Volatile.Read(ref _extras);
 
     /// <summary>Whether the task reached a terminal state (completed, failed, cancelled or skipped).</summary>
     public bool IsTerminal => IsTerminalState(State);
@@ -109,7 +120,7 @@ public class TaskHandle
 
     internal virtual bool HasResult => false;
 
-    internal int NextChildOrdinal() => Interlocked.Increment(ref _childOrdinal);
+    internal int NextChildOrdinal() => Interlocked.Increment(ref Extras.ChildOrdinal);
 
     internal void RestoreCompleted(int attempts)
     {
@@ -271,20 +282,57 @@ public class TaskHandle
 
     internal void EndAttempt()
     {
-        Interlocked.Exchange(ref TimeoutTimer, null)?.Dispose();
+        if (ExtrasOrNull is { } extras)
+        {
+            Interlocked.Exchange(ref extras.TimeoutTimer, null)?.Dispose();
+        }
+
         Interlocked.Exchange(ref _attemptCancellation, null)?.Dispose();
     }
 
     internal TaskContext GetContext()
     {
         var context = _context;
-        if (context is null || context.Attempt != Attempts)
+        var attempts = Attempts;
+        if (context is null || context.Attempt != attempts)
         {
-            context = new TaskContext(this, Attempts, Volatile.Read(ref _attemptCancellation)?.Token ?? Run.RunToken);
+            context = new TaskContext(this, attempts);
             _context = context;
         }
 
         return context;
+    }
+
+    /// <summary>
+    /// The running attempt's token, created on first use for bodies that did not get one up front (submitted tasks
+    /// whose context is asked for it): signalled by <see cref="Cancel"/>, the run, the runner or a timeout.
+    /// </summary>
+    internal CancellationToken AttemptToken()
+    {
+        if (Volatile.Read(ref _attemptCancellation) is { } existing)
+        {
+            return existing.Token;
+        }
+
+        if (State != TaskState.Running)
+        {
+            return Run.RunToken;
+        }
+
+        var created = CancellationTokenSource.CreateLinkedTokenSource(Run.RunToken);
+        var winner = Interlocked.CompareExchange(ref _attemptCancellation, created, null);
+        if (winner is not null)
+        {
+            created.Dispose();
+            return winner.Token;
+        }
+
+        if (CancelRequested)
+        {
+            created.Cancel();
+        }
+
+        return created.Token;
     }
 
     internal void SetException(Exception? exception) => Volatile.Write(ref _exception, exception);
@@ -292,8 +340,9 @@ public class TaskHandle
     internal void ReportProgress(double fraction, string? message)
     {
         fraction = double.IsNaN(fraction) ? 0 : Math.Clamp(fraction, 0, 1);
-        Volatile.Write(ref _progressMessage, message);
-        Volatile.Write(ref _progress, fraction);
+        var extras = Extras;
+        Volatile.Write(ref extras.ProgressMessage, message);
+        Volatile.Write(ref extras.Progress, fraction);
         Run.OnProgress(this, fraction, message);
     }
 
@@ -350,11 +399,12 @@ public class TaskHandle
 
     internal void AddChild(object child)
     {
-        var list = Volatile.Read(ref _children) as List<object>;
+        var extras = Extras;
+        var list = Volatile.Read(ref extras.Children);
         if (list is null)
         {
             var created = new List<object>();
-            list = (List<object>)(Interlocked.CompareExchange(ref _children, created, null) ?? created);
+            list = Interlocked.CompareExchange(ref extras.Children, created, null) ?? created;
         }
 
         lock (list)
@@ -370,7 +420,7 @@ public class TaskHandle
 
     internal void RemoveChild(object child)
     {
-        if (Volatile.Read(ref _children) is List<object> list)
+        if (ExtrasOrNull?.Children is { } list)
         {
             lock (list)
             {
@@ -382,7 +432,7 @@ public class TaskHandle
     /// <summary>Cancels the children (submitted tasks, nested runs) that are not detached.</summary>
     internal void CancelChildren()
     {
-        if (Volatile.Read(ref _children) is not List<object> list)
+        if (ExtrasOrNull?.Children is not { } list)
         {
             return;
         }
@@ -518,4 +568,21 @@ public sealed class TaskHandle<T> : TaskHandle
 
     private protected override void FailSource(object source, Exception? exception) =>
         SetFailure((TaskCompletionSource<T>)source, exception);
+}
+
+/// <summary>The cold part of a <see cref="TaskHandle"/>: fields few tasks use, allocated on first use.</summary>
+internal sealed class TaskHandleExtras
+{
+    public ITimer? TimeoutTimer;
+    public SerialWorker? SerialOwner;
+    public volatile bool SerialPending;
+    public System.Diagnostics.Activity? AttemptActivity;
+    public System.Diagnostics.ActivityContext? ParentActivity;
+    public long ReadyTimestamp;
+    public long StartTimestamp;
+    public DateTimeOffset? StartedAt;
+    public int ChildOrdinal;
+    public List<object>? Children;
+    public double Progress;
+    public string? ProgressMessage;
 }

@@ -23,7 +23,10 @@ public abstract partial class WorkflowRun
 
     /// <summary>The serializer context the workflow names with <c>[WorkflowSerialization]</c>; generated.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected internal virtual JsonSerializerContext? SerializerContext => null;
+    protected virtual JsonSerializerContext? SerializerContext => null;
+
+    /// <summary>The workflow's serializer context, or the runner's.</summary>
+    internal JsonSerializerContext? Serializer => SerializerContext ?? Runner.SerializerContext;
 
     /// <summary>The result of graph task <paramref name="index"/> as JSON, or null if it cannot be serialised; generated.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -219,27 +222,31 @@ public abstract partial class WorkflowRun
     }
 
     /// <summary>The identity of a dynamic submission: its explicit key, else its parent's identity and its place among the parent's submissions.</summary>
-    internal string KeyFor(TaskOptions options, TaskHandle? parent)
+    internal void AssignKey(TaskHandle handle, TaskOptions options, TaskHandle? parent)
     {
         if (options.Key is { } key)
         {
-            return key;
+            handle.SetKey(key, null, 0);
         }
-
-        return parent is not null && ReferenceEquals(parent.Run, this)
-            ? $"{parent.Key}/{parent.NextChildOrdinal()}"
-            : $"submitted/{Interlocked.Increment(ref _topLevelSubmissions)}";
+        else if (parent is not null && ReferenceEquals(parent.Run, this))
+        {
+            handle.SetKey(null, parent, parent.NextChildOrdinal());
+        }
+        else
+        {
+            handle.SetKey(null, null, Interlocked.Increment(ref _topLevelSubmissions));
+        }
     }
 
     /// <summary>Restores a submitted task from the checkpoint if it completed in an earlier process; true if it did.</summary>
     internal bool TryRestoreSubmission(TaskHandle handle)
     {
-        if (_records is null || !_records.TryGetValue(handle.Key, out var record) || record.State != TaskState.Completed)
+        if (_records is null || _records.Count == 0 || !_records.TryGetValue(handle.Key, out var record) || record.State != TaskState.Completed)
         {
             return false;
         }
 
-        if (handle.HasResult && !(record.ResultJson is { } json && handle.RestoreResultJson(json, SerializerContext ?? Runner.SerializerContext)))
+        if (handle.HasResult && !(record.ResultJson is { } json && handle.RestoreResultJson(json, Serializer)))
         {
             return false;
         }
@@ -255,7 +262,7 @@ public abstract partial class WorkflowRun
         {
             try
             {
-                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(SerializerContext ?? Runner.SerializerContext);
+                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(Serializer);
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
             {
@@ -265,7 +272,7 @@ public abstract partial class WorkflowRun
         }
 
         var error = handle.Exception is { } exception ? $"{exception.GetType().Name}: {exception.Message}" : null;
-        return new TaskRecord(handle.Key, state, result, handle.Attempts, error, handle.StartedAt, Runner.TimeProvider.GetUtcNow());
+        return new TaskRecord(handle.Key, state, result, handle.Attempts, error, handle.ExtrasOrNull?.StartedAt, Runner.TimeProvider.GetUtcNow());
     }
 
     /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>

@@ -15,7 +15,7 @@ public abstract partial class WorkflowRun
     public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params TaskHandle[] dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return (TaskHandle<T>)Add(options, body, Invokers<T>.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, false, true, parent));
+        return (TaskHandle<T>)Add(options, body, Invokers<T>.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, false, false, parent));
     }
 
     /// <summary>Submits an asynchronous task that runs after <paramref name="dependsOn"/> (handles of this run).</summary>
@@ -26,7 +26,7 @@ public abstract partial class WorkflowRun
     public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return (TaskHandle<T>)Add(options, body, Invokers<T>.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, true, true, parent));
+        return (TaskHandle<T>)Add(options, body, Invokers<T>.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, true, false, parent));
     }
 
     /// <summary>Submits a synchronous task without a result.</summary>
@@ -37,7 +37,7 @@ public abstract partial class WorkflowRun
     public TaskHandle Submit(TaskOptions options, Action<TaskContext> body, params TaskHandle[] dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Add(options, body, VoidInvokers.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, false, true, parent));
+        return Add(options, body, VoidInvokers.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, false, false, parent));
     }
 
     /// <summary>Submits an asynchronous task without a result.</summary>
@@ -48,7 +48,7 @@ public abstract partial class WorkflowRun
     public TaskHandle Submit(TaskOptions options, Func<TaskContext, Task> body, params TaskHandle[] dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Add(options, body, VoidInvokers.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, true, true, parent));
+        return Add(options, body, VoidInvokers.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, true, false, parent));
     }
 
     private TaskHandle Add(
@@ -121,9 +121,13 @@ public abstract partial class WorkflowRun
             handle.Body = invoker;
             handle.UserBody = body;
             handle.CapturedContext = ExecutionContext.Capture();
-            handle.ParentActivity = System.Diagnostics.Activity.Current?.Context;
+            if (System.Diagnostics.Activity.Current is { } activity)
+            {
+                handle.Extras.ParentActivity = activity.Context;
+            }
+
             handle.DynamicDependencies = dependsOn.Length == 0 ? null : (TaskHandle[])dependsOn.Clone();
-            handle.Key = KeyFor(options, parent);
+            AssignKey(handle, options, parent);
             handle.PendingDependencies = 1;
             if (index == _tasks.Length)
             {

@@ -555,14 +555,18 @@ public abstract partial class WorkflowRun
     /// <summary>Called on the serial worker's thread; returns true when the attempt went asynchronous.</summary>
     internal bool RunOnSerial(TaskHandle handle, SerialWorker worker)
     {
-        handle.SerialPending = false;
+        if (handle.ExtrasOrNull is { } extras)
+        {
+            extras.SerialPending = false;
+        }
+
         var next = Step(handle, worker, out _);
         if (next is not null)
         {
             Enqueue(next);
         }
 
-        return handle.SerialPending;
+        return handle.ExtrasOrNull?.SerialPending ?? false;
     }
 
     internal void OnSerialRefused(TaskHandle handle) => TryCancelNotStarted(handle, handle.State);
@@ -648,7 +652,7 @@ public abstract partial class WorkflowRun
             : default;
         if (options.Timeout is { } timeout)
         {
-            handle.TimeoutTimer = Runner.TimeProvider.CreateTimer(
+            handle.Extras.TimeoutTimer = Runner.TimeProvider.CreateTimer(
                 static state => ((TimeoutState)state!).Fire(),
                 new TimeoutState(handle, attempt, timeout),
                 timeout,
@@ -658,7 +662,7 @@ public abstract partial class WorkflowRun
         Changed(handle, from, TaskState.Running);
         if (_checkpointer is not null)
         {
-            handle.StartedAt = Runner.TimeProvider.GetUtcNow();
+            handle.Extras.StartedAt = Runner.TimeProvider.GetUtcNow();
         }
 
         if (WorkflowyDiagnostics.MetricsEnabled)
@@ -666,8 +670,12 @@ public abstract partial class WorkflowRun
             RecordStart(handle);
         }
 
-        handle.SerialOwner = serial;
-        handle.SerialPending = false;
+        if (serial is not null || handle.ExtrasOrNull is not null)
+        {
+            handle.Extras.SerialOwner = serial;
+            handle.Extras.SerialPending = false;
+        }
+
         var context = serial is not null
             ? handle.CapturedContext ?? _context
             : handle.CapturedContext is { } captured && !ReferenceEquals(captured, _context) ? captured : null;
@@ -685,7 +693,11 @@ public abstract partial class WorkflowRun
 
         if (!body.IsCompleted)
         {
-            handle.SerialPending = serial is not null;
+            if (serial is not null)
+            {
+                handle.Extras.SerialPending = true;
+            }
+
             FinishLater(handle, attempt, body);
             return null;
         }
@@ -698,13 +710,14 @@ public abstract partial class WorkflowRun
         var now = Stopwatch.GetTimestamp();
         var tags = WorkflowyDiagnostics.Tags(handle);
         WorkflowyDiagnostics.Started.Add(1, tags);
-        if (handle.ReadyTimestamp != 0)
+        var extras = handle.Extras;
+        if (extras.ReadyTimestamp != 0)
         {
-            WorkflowyDiagnostics.QueueWait.Record(Stopwatch.GetElapsedTime(handle.ReadyTimestamp, now).TotalSeconds, tags);
-            handle.ReadyTimestamp = 0;
+            WorkflowyDiagnostics.QueueWait.Record(Stopwatch.GetElapsedTime(extras.ReadyTimestamp, now).TotalSeconds, tags);
+            extras.ReadyTimestamp = 0;
         }
 
-        handle.StartTimestamp = now;
+        extras.StartTimestamp = now;
     }
 
     private ValueTask InvokeBody(TaskHandle handle, CancellationToken token, ExecutionContext? context)
@@ -738,7 +751,7 @@ public abstract partial class WorkflowRun
 
             if (WorkflowyDiagnostics.Source.HasListeners())
             {
-                handle.AttemptActivity = StartAttemptActivity(handle);
+                handle.Extras.AttemptActivity = StartAttemptActivity(handle);
             }
 
             return handle.Body is { } body ? body(handle, token) : ExecuteAsync(handle.Index, token);
@@ -763,7 +776,7 @@ public abstract partial class WorkflowRun
 
     private Activity? StartAttemptActivity(TaskHandle handle)
     {
-        var parent = handle.ParentActivity ?? _activity?.Context ?? default;
+        var parent = handle.ExtrasOrNull?.ParentActivity ?? _activity?.Context ?? default;
         var activity = WorkflowyDiagnostics.Source.StartActivity(handle.Name, ActivityKind.Internal, parent);
         if (activity is not null)
         {
@@ -788,7 +801,8 @@ public abstract partial class WorkflowRun
     /// <summary>Closes the attempt's activity and records its duration.</summary>
     private static void EndAttemptTelemetry(TaskHandle handle, string outcome, Exception? error)
     {
-        if (Interlocked.Exchange(ref handle.AttemptActivity, null) is { } activity)
+        var extras = handle.ExtrasOrNull;
+        if (extras is not null && Interlocked.Exchange(ref extras.AttemptActivity, null) is { } activity)
         {
             activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
             if (error is not null && outcome != "completed")
@@ -800,11 +814,11 @@ public abstract partial class WorkflowRun
             activity.Stop();
         }
 
-        if (WorkflowyDiagnostics.Duration.Enabled && handle.StartTimestamp != 0)
+        if (WorkflowyDiagnostics.Duration.Enabled && extras is { StartTimestamp: not 0 })
         {
             var tags = WorkflowyDiagnostics.Tags(handle);
             tags.Add(WorkflowyDiagnostics.OutcomeTag, outcome);
-            WorkflowyDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(handle.StartTimestamp).TotalSeconds, tags);
+            WorkflowyDiagnostics.Duration.Record(Stopwatch.GetElapsedTime(extras.StartTimestamp).TotalSeconds, tags);
         }
     }
 
@@ -877,8 +891,12 @@ public abstract partial class WorkflowRun
 
         var cancelled = handle.CancelRequested || _cancellation.IsCancellationRequested;
         handle.EndAttempt();
-        var serial = handle.SerialOwner;
-        handle.SerialOwner = null;
+        var serial = handle.ExtrasOrNull?.SerialOwner;
+        if (serial is not null)
+        {
+            handle.Extras.SerialOwner = null;
+        }
+
         try
         {
             if (error is null)
@@ -943,14 +961,18 @@ public abstract partial class WorkflowRun
         {
             handle.WorkerAbandoned = true;
             Log.BodyAbandoned(Runner.Logger, handle.Name, RunId, timeout.TotalSeconds, attempt, thread);
-            if (handle.SerialOwner is null)
+            if (handle.ExtrasOrNull?.SerialOwner is null)
             {
                 StartWorker();
             }
         }
 
-        var serial = handle.SerialOwner;
-        handle.SerialOwner = null;
+        var serial = handle.ExtrasOrNull?.SerialOwner;
+        if (serial is not null)
+        {
+            handle.Extras.SerialOwner = null;
+        }
+
         var exception = new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned);
         Throughline.Tag(exception, handle.Frame);
         EndAttemptTelemetry(handle, "timeout", exception);
@@ -1197,7 +1219,7 @@ public abstract partial class WorkflowRun
 
         if (WorkflowyDiagnostics.QueueWait.Enabled)
         {
-            handle.ReadyTimestamp = Stopwatch.GetTimestamp();
+            handle.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
         }
 
         if (!_ready!.Writer.TryWrite(handle))

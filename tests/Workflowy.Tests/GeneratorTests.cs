@@ -105,6 +105,39 @@ public class GeneratorTests
     [Fact]
     public void Snapshot_Options() => Snapshot.Verify(GenerateAndCompile(Options));
 
+    internal const string Persistent = """
+        using System.Text.Json.Serialization;
+        using System.Threading.Tasks;
+        using Workflowy;
+
+        namespace Shop;
+
+        public sealed record Cart(int Id, decimal Total);
+
+        [JsonSerializable(typeof(Cart))]
+        [JsonSerializable(typeof(int))]
+        [JsonSerializable(typeof(string))]
+        internal partial class ShopJson : JsonSerializerContext
+        {
+            // What System.Text.Json's generator would add (it does not run in this in-memory test).
+            public ShopJson() : base(null) { }
+            public static ShopJson Default { get; } = new();
+            protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+            public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(System.Type type) => null;
+        }
+
+        [WorkflowSerialization(typeof(ShopJson))]
+        public partial class Checkout
+        {
+            [Task] public Cart LoadCart(int cartId) => new(cartId, 10m);
+            [Task, DependsOn(nameof(LoadCart))] public string Confirm(Cart cart, string customer) => customer + cart.Id;
+            [Task, DependsOn(nameof(Confirm))] public Task Notify(string confirm) => Task.CompletedTask;
+        }
+        """;
+
+    [Fact]
+    public void Snapshot_PersistenceWithASerializerContext() => Snapshot.Verify(GenerateAndCompile(Persistent));
+
     [Fact]
     public void Snapshot_Diamond() => Snapshot.Verify(GenerateAndCompile(Diamond));
 

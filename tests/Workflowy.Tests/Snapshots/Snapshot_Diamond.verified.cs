@@ -10,15 +10,15 @@ namespace Shop
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        public global::System.Threading.Tasks.Task<CheckoutRun> RunAsync(int cartId, string customer, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => CheckoutRun.RunNew(this, cartId, customer, runner, cancellationToken);
+        public global::System.Threading.Tasks.Task<CheckoutRun> RunAsync(int cartId, string customer, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => CheckoutRun.RunNew(this, cartId, customer, runner, runId, cancellationToken);
 
         /// <summary>Starts every task of this workflow and returns the run at once; await its <c>Completion</c>.</summary>
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        public CheckoutRun Start(int cartId, string customer, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => CheckoutRun.StartNew(this, cartId, customer, runner, cancellationToken);
+        public CheckoutRun Start(int cartId, string customer, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => CheckoutRun.StartNew(this, cartId, customer, runner, runId, cancellationToken);
 
         /// <summary>One run of <see cref="Checkout"/>: a handle per task, and the run's completion.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
@@ -41,7 +41,8 @@ namespace Shop
                     new global::Workflowy.WorkflowGraphNode("Confirm", global::Workflowy.Backend.Thread, false, 1, 2),
                 },
                 new int[] { 0, 1, 2, 3 },
-                Mermaid);
+                Mermaid)
+                { FullName = "Shop.Checkout" };
 
             private readonly global::Shop.Checkout _workflow;
             private readonly int _input_cartId;
@@ -71,16 +72,17 @@ namespace Shop
                 Confirm = CreateHandle<string>(3);
             }
 
-            internal static CheckoutRun StartNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            internal static CheckoutRun StartNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
             {
                 global::System.ArgumentNullException.ThrowIfNull(__workflow);
                 var __run = new CheckoutRun(__workflow, __in_cartId, __in_customer, __runner);
+                __run.UseRunId(__runId);
                 __run.Begin(__cancellationToken);
                 return __run;
             }
 
-            internal static global::System.Threading.Tasks.Task<CheckoutRun> RunNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-                => WhenEnded(StartNew(__workflow, __in_cartId, __in_customer, __runner, __cancellationToken));
+            internal static global::System.Threading.Tasks.Task<CheckoutRun> RunNew(global::Shop.Checkout __workflow, int __in_cartId, string __in_customer, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
+                => WhenEnded(StartNew(__workflow, __in_cartId, __in_customer, __runner, __runId, __cancellationToken));
 
             protected override bool ObservesCancellation(int index) => index is 1;
 

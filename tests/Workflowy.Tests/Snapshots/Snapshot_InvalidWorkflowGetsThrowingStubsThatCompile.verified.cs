@@ -8,15 +8,15 @@ partial class Broken
     /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-    public global::System.Threading.Tasks.Task<BrokenRun> RunAsync(string input, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-        => BrokenRun.RunNew(this, input, runner, cancellationToken);
+    public global::System.Threading.Tasks.Task<BrokenRun> RunAsync(string input, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        => BrokenRun.RunNew(this, input, runner, runId, cancellationToken);
 
     /// <summary>Starts every task of this workflow and returns the run at once; await its <c>Completion</c>.</summary>
     /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-    public BrokenRun Start(string input, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-        => BrokenRun.StartNew(this, input, runner, cancellationToken);
+    public BrokenRun Start(string input, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        => BrokenRun.StartNew(this, input, runner, runId, cancellationToken);
 
     /// <summary>One run of <see cref="Broken"/>: a handle per task, and the run's completion.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
@@ -38,7 +38,8 @@ partial class Broken
                 new global::Workflowy.WorkflowGraphNode("C", global::Workflowy.Backend.Thread, true),
             },
             new int[] { 0, 1, 2 },
-            Mermaid);
+            Mermaid)
+            { FullName = "Broken" };
 
         private readonly global::Broken _workflow;
         private readonly string _input_input;
@@ -62,14 +63,14 @@ partial class Broken
             C = CreateHandle<int>(2);
         }
 
-        internal static BrokenRun StartNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+        internal static BrokenRun StartNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
         {
             global::System.ArgumentNullException.ThrowIfNull(__workflow);
             throw new global::System.InvalidOperationException("Workflow 'Broken' is invalid (WFY002, WFY001); fix the reported diagnostics and rebuild.");
         }
 
-        internal static global::System.Threading.Tasks.Task<BrokenRun> RunNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-            => WhenEnded(StartNew(__workflow, __in_input, __runner, __cancellationToken));
+        internal static global::System.Threading.Tasks.Task<BrokenRun> RunNew(global::Broken __workflow, string __in_input, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
+            => WhenEnded(StartNew(__workflow, __in_input, __runner, __runId, __cancellationToken));
 
         protected override bool ObservesCancellation(int index) => false;
 

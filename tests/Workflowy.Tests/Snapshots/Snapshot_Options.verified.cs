@@ -10,15 +10,15 @@ namespace Ops
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        public global::System.Threading.Tasks.Task<ResilientRun> RunAsync(global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ResilientRun.RunNew(this, runner, cancellationToken);
+        public global::System.Threading.Tasks.Task<ResilientRun> RunAsync(global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ResilientRun.RunNew(this, runner, runId, cancellationToken);
 
         /// <summary>Starts every task of this workflow and returns the run at once; await its <c>Completion</c>.</summary>
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        public ResilientRun Start(global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ResilientRun.StartNew(this, runner, cancellationToken);
+        public ResilientRun Start(global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ResilientRun.StartNew(this, runner, runId, cancellationToken);
 
         /// <summary>One run of <see cref="Resilient"/>: a handle per task, and the run's completion.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
@@ -41,7 +41,8 @@ namespace Ops
                     new global::Workflowy.WorkflowGraphNode("Publish", global::Workflowy.Backend.Default, false, 2) { Options = new global::Workflowy.TaskOptions { Backoff = global::Workflowy.Backoff.None, OnDependencyFailure = global::Workflowy.DependencyFailure.Skip } },
                 },
                 new int[] { 0, 1, 2, 3 },
-                Mermaid);
+                Mermaid)
+                { FullName = "Ops.Resilient" };
 
             private readonly global::Ops.Resilient _workflow;
 
@@ -67,16 +68,17 @@ namespace Ops
                 Publish = CreateHandle(3);
             }
 
-            internal static ResilientRun StartNew(global::Ops.Resilient __workflow, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            internal static ResilientRun StartNew(global::Ops.Resilient __workflow, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
             {
                 global::System.ArgumentNullException.ThrowIfNull(__workflow);
                 var __run = new ResilientRun(__workflow, __runner);
+                __run.UseRunId(__runId);
                 __run.Begin(__cancellationToken);
                 return __run;
             }
 
-            internal static global::System.Threading.Tasks.Task<ResilientRun> RunNew(global::Ops.Resilient __workflow, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-                => WhenEnded(StartNew(__workflow, __runner, __cancellationToken));
+            internal static global::System.Threading.Tasks.Task<ResilientRun> RunNew(global::Ops.Resilient __workflow, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
+                => WhenEnded(StartNew(__workflow, __runner, __runId, __cancellationToken));
 
             protected override bool ObservesCancellation(int index) => false;
 

@@ -10,15 +10,15 @@ partial class Outer
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        internal global::System.Threading.Tasks.Task<ShapesRun> RunAsync(int @class, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ShapesRun.RunNew(this, @class, runner, cancellationToken);
+        internal global::System.Threading.Tasks.Task<ShapesRun> RunAsync(int @class, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ShapesRun.RunNew(this, @class, runner, runId, cancellationToken);
 
         /// <summary>Starts every task of this workflow and returns the run at once; await its <c>Completion</c>.</summary>
         /// <param name="runner">The runner whose options apply (default: <see cref="global::Workflowy.WorkflowRunner.Default"/>).</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
-        internal ShapesRun Start(int @class, global::Workflowy.WorkflowRunner? runner = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ShapesRun.StartNew(this, @class, runner, cancellationToken);
+        internal ShapesRun Start(int @class, global::Workflowy.WorkflowRunner? runner = null, string? runId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ShapesRun.StartNew(this, @class, runner, runId, cancellationToken);
 
         /// <summary>One run of <see cref="Shapes"/>: a handle per task, and the run's completion.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
@@ -45,7 +45,8 @@ partial class Outer
                     new global::Workflowy.WorkflowGraphNode("Completion", global::Workflowy.Backend.Default, false),
                 },
                 new int[] { 0, 1, 2, 3, 4, 5, 6, 7 },
-                Mermaid);
+                Mermaid)
+                { FullName = "Outer.Shapes" };
 
             private readonly global::Outer.Shapes _workflow;
             private readonly int _input_class;
@@ -89,16 +90,17 @@ partial class Outer
                 CompletionTask = CreateHandle<int>(7);
             }
 
-            internal static ShapesRun StartNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
+            internal static ShapesRun StartNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
             {
                 global::System.ArgumentNullException.ThrowIfNull(__workflow);
                 var __run = new ShapesRun(__workflow, __in_class, __runner);
+                __run.UseRunId(__runId);
                 __run.Begin(__cancellationToken);
                 return __run;
             }
 
-            internal static global::System.Threading.Tasks.Task<ShapesRun> RunNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, global::System.Threading.CancellationToken __cancellationToken)
-                => WhenEnded(StartNew(__workflow, __in_class, __runner, __cancellationToken));
+            internal static global::System.Threading.Tasks.Task<ShapesRun> RunNew(global::Outer.Shapes __workflow, int __in_class, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
+                => WhenEnded(StartNew(__workflow, __in_class, __runner, __runId, __cancellationToken));
 
             protected override bool ObservesCancellation(int index) => index is 5 or 6;
 
