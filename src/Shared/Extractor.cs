@@ -37,7 +37,7 @@ internal static class Extractor
             return null;
         }
 
-        var typeModel = ExtractType(type, cancellationToken);
+        var typeModel = ExtractTypeCached(type, cancellationToken);
         var task = ExtractTask(method, type, cancellationToken);
         return task is null ? null : new TaskEntry(typeModel, task);
     }
@@ -89,9 +89,8 @@ internal static class Extractor
         var fullName = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
 
         // The run class is nested in the workflow class: pick a name no member of the class already uses.
-        var memberNames = new HashSet<string>(type.MemberNames) { type.Name };
         var runClassName = type.Name + "Run";
-        for (var i = 2; memberNames.Contains(runClassName); i++)
+        for (var i = 2; runClassName == type.Name || !type.GetMembers(runClassName).IsEmpty; i++)
         {
             runClassName = type.Name + "Run" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -276,7 +275,7 @@ internal static class Extractor
             return null;
         }
 
-        var typeModel = ExtractType(type, cancellationToken);
+        var typeModel = ExtractTypeCached(type, cancellationToken);
         return new EntryPointEntry(typeModel, ExtractEntryPoint(method, type, typeModel.RunClassName, cancellationToken));
     }
 
@@ -481,7 +480,33 @@ internal static class Extractor
         return (ReturnKind.Value, returnType);
     }
 
+    /// <summary>Type models per symbol, so that a compilation's types are described once, not once per task (int has 31 interfaces).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITypeSymbol, TypeRef> TypeCache = new();
+
+    /// <summary>Workflow type models per symbol, so that a class with many tasks is described once per compilation.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<INamedTypeSymbol, WorkflowTypeModel> WorkflowTypeCache = new();
+
+    public static WorkflowTypeModel ExtractTypeCached(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (WorkflowTypeCache.TryGetValue(type, out var cached))
+        {
+            return cached;
+        }
+
+        return WorkflowTypeCache.GetValue(type, t => ExtractType(t, cancellationToken));
+    }
+
     public static TypeRef ExtractType(ITypeSymbol type)
+    {
+        if (TypeCache.TryGetValue(type, out var cached))
+        {
+            return cached;
+        }
+
+        return TypeCache.GetValue(type, static t => ExtractTypeUncached(t));
+    }
+
+    private static TypeRef ExtractTypeUncached(ITypeSymbol type)
     {
         var key = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KeyFormat);
         var assignable = new List<string> { key };

@@ -125,7 +125,12 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
             }
 
             var location = Locate(type, methods, problem, ct);
-            var additional = problem.Id == DiagnosticIds.Cycle ? CycleLocations(type, methods, workflow, problem) : null;
+            var additional = problem.Id switch
+            {
+                DiagnosticIds.Cycle => CycleLocations(type, methods, workflow, problem),
+                DiagnosticIds.NotPartial => NonPartialContainers(type, ct),
+                _ => null,
+            };
             context.ReportDiagnostic(Diagnostic.Create(descriptor, location, additional, problem.Args.Cast<object>().ToArray()));
         }
     }
@@ -161,26 +166,43 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>For WFY004, the first declaration (of the type or a containing type) that lacks 'partial'.</summary>
+    /// <summary>
+    /// For WFY004, the type's own identifier (its first declaration that lacks 'partial', else its first declaration):
+    /// diagnostics stay local to the type being analysed, so the IDE shows them and offers the fix. Containing types
+    /// that lack 'partial' are the additional locations.
+    /// </summary>
     private static Location? TypeLocation(INamedTypeSymbol type, bool findNonPartial, CancellationToken ct)
     {
         if (findNonPartial)
         {
-            for (var t = type; t is not null; t = t.ContainingType)
+            foreach (var reference in type.DeclaringSyntaxReferences)
             {
-                foreach (var reference in t.DeclaringSyntaxReferences)
+                if (reference.GetSyntax(ct) is TypeDeclarationSyntax declaration && !IsPartial(declaration))
                 {
-                    if (reference.GetSyntax(ct) is TypeDeclarationSyntax declaration &&
-                        !declaration.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword))
-                    {
-                        return declaration.Identifier.GetLocation();
-                    }
+                    return declaration.Identifier.GetLocation();
                 }
             }
         }
 
         return type.Locations.FirstOrDefault();
     }
+
+    private static IEnumerable<Location> NonPartialContainers(INamedTypeSymbol type, CancellationToken ct)
+    {
+        for (var t = type.ContainingType; t is not null; t = t.ContainingType)
+        {
+            foreach (var reference in t.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(ct) is TypeDeclarationSyntax declaration && !IsPartial(declaration))
+                {
+                    yield return declaration.Identifier.GetLocation();
+                }
+            }
+        }
+    }
+
+    private static bool IsPartial(TypeDeclarationSyntax declaration) =>
+        declaration.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword);
 
     /// <summary>The <c>Option = value</c> argument of the method's [Task] attribute.</summary>
     private static Location? OptionLocation(IMethodSymbol method, string option, CancellationToken ct)

@@ -102,7 +102,7 @@ public class MakePartialCodeFixTests
         """);
 
     [Fact]
-    public Task WFY004_PartialWorkflowInNonPartialContainers_IsReportedOnTheInnermostContainer_AndFixesEveryContainer() =>
+    public Task WFY004_PartialWorkflowInNonPartialContainers_IsReportedOnTheWorkflow_AndFixesEveryContainer() =>
         new CodeFixVerifier<MakePartialCodeFixProvider>
         {
             TestCode = """
@@ -110,9 +110,9 @@ public class MakePartialCodeFixTests
 
                 class Outer
                 {
-                    public class {|WFY004:Middle|}
+                    public class Middle
                     {
-                        public partial class Workflow
+                        public partial class {|WFY004:Workflow|}
                         {
                             [Task] public int Load() => 1;
                         }
@@ -133,9 +133,6 @@ public class MakePartialCodeFixTests
                     }
                 }
                 """,
-            // The analyzer reports this WFY004 from its callback for Workflow on Middle, outside Workflow's declaration:
-            // a non-local diagnostic, which the IDE may not show or offer fixes for (see the report on WorkflowAnalyzer).
-            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
         }.RunAsync();
 
     [Fact]
@@ -160,8 +157,8 @@ public class MakePartialCodeFixTests
     [Fact]
     public async Task WFY004_TwoWorkflowsInOneNonPartialContainer_FixAllMergesTheSameEditOnce()
     {
-        // Outer holds two workflows, so WFY004 is reported twice on Outer, once per workflow; both fixes add 'partial'
-        // to Outer, and Fix All must apply that edit once, together with the fix of the unrelated Third.
+        // Outer holds two workflows, so WFY004 is reported twice (on First and on Second, with Outer as additional
+        // location); both fixes add 'partial' to Outer, and Fix All must apply that edit once, with the fix of Third.
         var test = new CodeFixVerifier<MakePartialCodeFixProvider>
         {
             TestCode = """
@@ -208,11 +205,9 @@ public class MakePartialCodeFixTests
                 """,
             CodeActionEquivalenceKey = MakePartialCodeFixProvider.EquivalenceKey,
             NumberOfIncrementalIterations = 2,
-            // WFY004 for First and Second is reported on Outer, outside their declarations: non-local, as above.
-            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
         };
-        test.ExpectedDiagnostics.Add(new DiagnosticResult("WFY004", DiagnosticSeverity.Error).WithSpan(3, 14, 3, 19).WithArguments("First"));
-        test.ExpectedDiagnostics.Add(new DiagnosticResult("WFY004", DiagnosticSeverity.Error).WithSpan(3, 14, 3, 19).WithArguments("Second"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WFY004", DiagnosticSeverity.Error).WithSpan(5, 26, 5, 31).WithSpan(3, 14, 3, 19).WithArguments("First"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WFY004", DiagnosticSeverity.Error).WithSpan(10, 26, 10, 32).WithSpan(3, 14, 3, 19).WithArguments("Second"));
         test.ExpectedDiagnostics.Add(new DiagnosticResult("WFY004", DiagnosticSeverity.Error).WithSpan(16, 14, 16, 19).WithArguments("Third"));
         await test.RunAsync();
     }

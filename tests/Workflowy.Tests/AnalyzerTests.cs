@@ -243,13 +243,13 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void WFY004_PartialClassNestedInNonPartialOuterClass_IsReportedOnTheOuterClass()
+    public void WFY004_PartialClassNestedInNonPartialOuterClass_IsReportedOnTheClass_WithTheOuterClassAsAdditionalLocation()
     {
         var diagnostics = Markup.VerifyAnalyzer("""
             using Workflowy;
-            public class {|WFY004:Outer|}
+            public class Outer
             {
-                public partial class Inner
+                public partial class {|WFY004:Inner|}
                 {
                     [Task] public int A() => 1;
                 }
@@ -258,6 +258,7 @@ public class AnalyzerTests
         var message = diagnostics[0].GetMessage(CultureInfo.InvariantCulture);
         Assert.Contains("'Inner'", message);
         Assert.Contains("or a type containing it", message);
+        Assert.Equal("Outer", Assert.Single(diagnostics[0].AdditionalLocations).SourceTree!.GetText().ToString(Assert.Single(diagnostics[0].AdditionalLocations).SourceSpan));
         Assert.Contains("Add the 'partial' modifier", message);
     }
 
