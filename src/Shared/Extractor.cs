@@ -90,7 +90,7 @@ internal static class Extractor
 
         // The run class is nested in the workflow class: pick a name no member of the class already uses.
         var runClassName = type.Name + "Run";
-        for (var i = 2; runClassName == type.Name || !type.GetMembers(runClassName).IsEmpty; i++)
+        for (var i = 2; runClassName == type.Name || IsTakenByUser(type, runClassName); i++)
         {
             runClassName = type.Name + "Run" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -135,6 +135,20 @@ internal static class Extractor
         return new WorkflowTypeModel(
             ns, type.Name, fullName, Keyword(type), runClassName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type),
             serializer, serializable.OrderBy(t => t, System.StringComparer.Ordinal).Distinct().ToEquatableArray(), serializerProblem);
+    }
+
+    /// <summary>Whether a member of that name exists other than the run class the generator itself adds.</summary>
+    private static bool IsTakenByUser(INamedTypeSymbol type, string name)
+    {
+        foreach (var member in type.GetMembers(name))
+        {
+            if (!member.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.EndsWith(".Workflow.g.cs", System.StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
