@@ -247,6 +247,12 @@ public class TaskHandle
     internal int BeginAttempt()
     {
         _context = null;
+        if (ExtrasOrNull is { } extras)
+        {
+            // A re-executed body submits the same children again: they get the same keys as the first time.
+            extras.ChildOrdinal = 0;
+        }
+
         return Interlocked.Increment(ref _attempts);
     }
 

@@ -142,6 +142,13 @@ public abstract partial class WorkflowRun
             var checkpoint = _checkpoint ?? await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
             if (checkpoint is not null)
             {
+                if (checkpoint.InputsJson is { } recorded && SerializeInputs() is { } given && !SameJson(recorded, given))
+                {
+                    throw new CheckpointException(
+                        $"Run {RunId} was started with other inputs ({recorded}) than the ones given now ({given}); resume it with ResumeAsync, or use another run id",
+                        WorkflowKey + "/" + RunId);
+                }
+
                 ApplyCheckpoint(checkpoint);
             }
 
@@ -161,6 +168,13 @@ public abstract partial class WorkflowRun
         }
 
         Start(cancellationToken);
+    }
+
+    private static bool SameJson(string a, string b)
+    {
+        using var left = JsonDocument.Parse(a);
+        using var right = JsonDocument.Parse(b);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
     }
 
     /// <summary>Marks completed graph tasks of a checkpoint as completed (with their results) and counts them in.</summary>

@@ -65,6 +65,20 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_WithTheIdOfARunStartedWithOtherInputs_IsRefused()
+    {
+        var store = new InMemoryWorkflowStore();
+        var runId = Guid.NewGuid().ToString("N");
+        await new DurableWorkflow().RunAsync(3, "Elm Street", new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Continue }, runId).WaitAsync(Guard);
+
+        var other = new DurableWorkflow { Repaired = true };
+        var error = await Assert.ThrowsAsync<CheckpointException>(() => other.RunAsync(4, "Elm Street", new WorkflowRunner { Store = store }, runId).WaitAsync(Guard));
+
+        Assert.Contains("other inputs", error.Message);
+        Assert.Equal((0, 0, 0), (other.LoadCalls, other.ChargeCalls, other.ShipCalls));
+    }
+
+    [Fact]
     public async Task SideEffects_RunOncePerRun_AcrossRetries()
     {
         var runner = new WorkflowRunner { Store = new InMemoryWorkflowStore(), SerializerContext = DurableJson.Default };
