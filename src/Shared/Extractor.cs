@@ -247,23 +247,7 @@ internal static class Extractor
             parameters.Add(ExtractParameter(parameter));
         }
 
-        var declarationIndex = 0;
-        var memberIndex = 0;
-        var syntaxReference = method.DeclaringSyntaxReferences.FirstOrDefault();
-        if (syntaxReference?.GetSyntax(cancellationToken) is MethodDeclarationSyntax syntax &&
-            syntax.Parent is TypeDeclarationSyntax parent)
-        {
-            memberIndex = parent.Members.IndexOf(syntax);
-            var declarations = type.DeclaringSyntaxReferences;
-            for (var i = 0; i < declarations.Length; i++)
-            {
-                if (declarations[i].SyntaxTree == parent.SyntaxTree && declarations[i].Span == parent.Span)
-                {
-                    declarationIndex = i;
-                    break;
-                }
-            }
-        }
+        var (declarationIndex, memberIndex) = DeclarationOrder(method, type, cancellationToken);
 
         return new TaskModel(
             method.Name,
@@ -329,22 +313,7 @@ internal static class Extractor
             parameters.Add(new EntryParameter(parameter.Name, parameter.Type.ToDisplayString(DisplayFormat), key, kind, parameter.RefKind == RefKind.None && !parameter.IsParams));
         }
 
-        var declarationIndex = 0;
-        var memberIndex = 0;
-        if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax syntax &&
-            syntax.Parent is TypeDeclarationSyntax parent)
-        {
-            memberIndex = parent.Members.IndexOf(syntax);
-            var declarations = type.DeclaringSyntaxReferences;
-            for (var i = 0; i < declarations.Length; i++)
-            {
-                if (declarations[i].SyntaxTree == parent.SyntaxTree && declarations[i].Span == parent.Span)
-                {
-                    declarationIndex = i;
-                    break;
-                }
-            }
-        }
+        var (declarationIndex, memberIndex) = DeclarationOrder(method, type, cancellationToken);
 
         return new EntryPointModel(
             method.Name,
@@ -356,6 +325,30 @@ internal static class Extractor
             parameters.ToEquatableArray(),
             declarationIndex,
             memberIndex);
+    }
+
+    /// <summary>
+    /// Where a member is declared: the index of its partial declaration among the type's, and its index among that
+    /// declaration's members. Declaration order that edits inside bodies do not change.
+    /// </summary>
+    private static (int DeclarationIndex, int MemberIndex) DeclarationOrder(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not MethodDeclarationSyntax syntax ||
+            syntax.Parent is not TypeDeclarationSyntax parent)
+        {
+            return (0, 0);
+        }
+
+        var declarations = type.DeclaringSyntaxReferences;
+        for (var i = 0; i < declarations.Length; i++)
+        {
+            if (declarations[i].SyntaxTree == parent.SyntaxTree && declarations[i].Span == parent.Span)
+            {
+                return (i, parent.Members.IndexOf(syntax));
+            }
+        }
+
+        return (0, parent.Members.IndexOf(syntax));
     }
 
     private static string AccessibilityText(Accessibility accessibility) => accessibility switch
