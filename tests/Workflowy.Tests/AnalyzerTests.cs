@@ -871,6 +871,53 @@ public class AnalyzerTests
             """);
     }
 
+    // ---------------------------------------------------------------- WFY019, WFY020 (persistence)
+
+    [Fact]
+    public void WFY019_ResultAndInputTypesMustBeRegisteredInTheSerializerContext()
+    {
+        var diagnostics = Markup.VerifyAnalyzer("""
+            using System.Text.Json.Serialization;
+            using Workflowy;
+
+            public sealed record Cart(int Id);
+
+            [JsonSerializable(typeof(Cart))]
+            internal partial class ShopJson : JsonSerializerContext
+            {
+                public ShopJson() : base(null) { }
+                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(System.Type type) => null;
+            }
+
+            [WorkflowSerialization(typeof(ShopJson))]
+            public partial class W
+            {
+                [Task] public Cart Load(int {|WFY019:cartId|}) => new(cartId);
+                [Task, DependsOn(nameof(Load))] public decimal {|WFY019:Price|}(Cart load) => load.Id;
+            }
+            """);
+        Assert.Contains("[JsonSerializable(typeof(int))]", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+        Assert.Contains("workflow input 'cartId'", diagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+        Assert.Contains("decimal", diagnostics[1].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void WFY020_SerializationNamesATypeThatIsNotAContext()
+    {
+        Markup.VerifyAnalyzer("""
+            using Workflowy;
+
+            public sealed class NotAContext { }
+
+            [WorkflowSerialization(typeof(NotAContext))]
+            public partial class {|WFY020:W|}
+            {
+                [Task] public int A() => 1;
+            }
+            """);
+    }
+
     // ---------------------------------------------------------------- WFY014
 
     [Fact]
