@@ -80,17 +80,20 @@ foreach (var (key, dag) in dags)
         var bytes = new List<double>();
         var pauses = new List<double>();
         var cpu = new List<double>();
+        var items = new List<double>();
         for (var r = 0; r < rounds + 1; r++)
         {
             var before = GC.GetTotalAllocatedBytes(precise: true);
             var pauseBefore = GC.GetTotalPauseDuration();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var itemsBefore = System.Threading.ThreadPool.CompletedWorkItemCount;
             var watch = Stopwatch.StartNew();
             var result = await run();
             watch.Stop();
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
             var pause = GC.GetTotalPauseDuration() - pauseBefore;
             var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var itemCount = System.Threading.ThreadPool.CompletedWorkItemCount - itemsBefore;
             if (result != expected)
             {
                 throw new InvalidOperationException($"{dag.Name} {implementation}: {result}, expected {expected}");
@@ -102,6 +105,7 @@ foreach (var (key, dag) in dags)
                 bytes.Add((double)allocated / dag.Count);
                 pauses.Add(pause.TotalNanoseconds / dag.Count);
                 cpu.Add(cpuTime.TotalNanoseconds / dag.Count);
+                items.Add((double)itemCount / dag.Count);
             }
         }
 
@@ -109,6 +113,7 @@ foreach (var (key, dag) in dags)
         bytes.Sort();
         pauses.Sort();
         cpu.Sort();
-        Console.WriteLine($"{dag.Name,-18} {implementation,-10} {times[times.Count / 2],10:F1} ns/task  (min {times[0],8:F1})  {bytes[bytes.Count / 2],8:F1} B/task  GC pause {pauses[pauses.Count / 2],8:F1} ns/task  CPU {cpu[cpu.Count / 2],8:F1} ns/task");
+        items.Sort();
+        Console.WriteLine($"{dag.Name,-18} {implementation,-10} {times[times.Count / 2],10:F1} ns/task  (min {times[0],8:F1})  {bytes[bytes.Count / 2],8:F1} B/task  GC pause {pauses[pauses.Count / 2],8:F1} ns/task  CPU {cpu[cpu.Count / 2],8:F1} ns/task  pool items {items[items.Count / 2],6:F3}/task");
     }
 }
