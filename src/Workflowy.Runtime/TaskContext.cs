@@ -164,20 +164,6 @@ public sealed class TaskContext
         return WorkflowRun.TypeInfoOf<T>(context);
     }
 
-    /// <summary>The innermost task frame of the throughline: the task whose body is running here.</summary>
-    internal static TaskHandle? CurrentHandle
-    {
-        get
-        {
-            for (var frame = Workflowy.Throughline.Current; frame is not null; frame = frame.Parent)
-            {
-                if (frame.Task is { } task)
-                {
-                    return task;
-                }
-            }
-
-            return null;
-        }
-    }
+    /// <summary>The task whose body is running here (the innermost task frame of the throughline).</summary>
+    internal static TaskHandle? CurrentHandle => Workflowy.Throughline.CurrentTask;
 }

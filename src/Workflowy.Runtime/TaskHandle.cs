@@ -15,50 +15,63 @@ public class TaskHandle
 {
     private static readonly object Sealed = new();
 
+    // _word: the backend and the flags below in the low bits, the attempt count from bit 16 (one atomic word, so a
+    // handle stays small: the hot part of a handle is its run, state, counters, dependents and the extras pointer).
+    private const int BackendMask = 0x3;
+    private const int ReturnsTaskFlag = 1 << 2;
+    private const int ObservesCancellationFlag = 1 << 3;
+    private const int IncompleteDependencyFlag = 1 << 4;
+    private const int DetachedFlag = 1 << 5;
+    private const int AbandonedFlag = 1 << 6;
+    private const int CancelRequestedFlag = 1 << 7;
+    private const int AttemptShift = 16;
+    private const int AttemptUnit = 1 << AttemptShift;
+    private const int FlagsMask = AttemptUnit - 1;
+
     private int _state;
-    private int _attempts;
-    private Exception? _exception;
-    private object? _completionSource;
-    private CancellationTokenSource? _attemptCancellation;
-    private int _cancelRequested;
-    private object? _dynamicDependents;
-    private TaskContext? _context;
-
+    private int _word;
+    private object? _dependents;
     private TaskHandleExtras? _extras;
-    internal volatile bool HasIncompleteDependency;
     internal int PendingDependencies;
-    internal long Sequence;
-    internal int AttemptClaim;
-    internal int InlineThread;
-    internal volatile bool WorkerAbandoned;
-    internal TaskHandle[]? DynamicDependencies;
-    internal Func<TaskHandle, CancellationToken, ValueTask>? Body;
-    internal Delegate? UserBody;
-    internal ExecutionContext? CapturedContext;
-    internal bool Detached;
-    internal ThroughlineFrame? Frame;
+    internal int Sequence;
+    private int _index;
 
-    internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
+    internal TaskHandle(WorkflowRun run, int index, Backend backend, bool returnsTask, bool observesCancellation)
     {
         Run = run;
-        Index = index;
-        Name = name;
-        _key = name;
-        Options = options;
-        Backend = backend;
-        ReturnsTask = returnsTask;
-        ObservesCancellation = observesCancellation;
-        Parent = parent;
+        _index = index;
+        _word = (int)backend
+            | (returnsTask ? ReturnsTaskFlag : 0)
+            | (observesCancellation ? ObservesCancellationFlag : 0);
     }
 
     /// <summary>The run this task belongs to.</summary>
     public WorkflowRun Run { get; }
 
     /// <summary>The task's index in its run (graph tasks first, then dynamic submissions in order).</summary>
-    public int Index { get; }
+    public int Index => _index;
 
-    /// <summary>The task's name.</summary>
-    public string Name { get; }
+    /// <summary>The task's name: the graph task's name, a submitted task's <see cref="TaskOptions.Name"/>, else <c>task-</c> and its index.</summary>
+    public string Name
+    {
+        get
+        {
+            if (ExtrasOrNull?.Name is { } name)
+            {
+                return name;
+            }
+
+            if (_index < Run.StaticCount)
+            {
+                return Run.Graph.Tasks[_index].Name;
+            }
+
+            // A submitted task without a name: the text is built on first use only.
+            var built = "task-" + _index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Extras.Name = built;
+            return built;
+        }
+    }
 
     /// <summary>
     /// The task's identity in its run, stable across processes: the graph task's name, or a submitted task's
@@ -67,40 +80,46 @@ public class TaskHandle
     /// </summary>
     public string Key
     {
-        get => _key ??= _keyParent is { } parent
-            ? $"{parent.Key}/{_keyOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
-            : $"submitted/{_keyOrdinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-    }
+        get
+        {
+            var extras = ExtrasOrNull;
+            if (extras?.Key is { } key)
+            {
+                return key;
+            }
 
-    private string? _key;
-    private TaskHandle? _keyParent;
-    private int _keyOrdinal;
+            if (_index < Run.StaticCount)
+            {
+                return Name;
+            }
 
-    /// <summary>Sets a submitted task's identity; the text is built only when it is needed (checkpoints, restores).</summary>
-    internal void SetKey(string? explicitKey, TaskHandle? parent, int ordinal)
-    {
-        _key = explicitKey;
-        _keyParent = parent;
-        _keyOrdinal = ordinal;
+            var ordinal = extras?.KeyOrdinal ?? (_index - Run.StaticCount + 1);
+            var built = extras?.KeyParent is { } parent
+                ? $"{parent.Key}/{ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+                : $"submitted/{ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            Extras.Key = built;
+            return built;
+        }
     }
 
     /// <summary>How the task runs (attempts, backoff, timeout, dependency-failure policy).</summary>
-    public TaskOptions Options { get; }
+    public TaskOptions Options =>
+        _index < Run.StaticCount ? Run.Graph.Tasks[_index].Options : ExtrasOrNull?.Options ?? TaskOptions.Default;
 
     /// <summary>The backend the body runs on (<see cref="Backend.Default"/> resolved against the runner).</summary>
-    public Backend Backend { get; }
+    public Backend Backend => (Backend)(Volatile.Read(ref _word) & BackendMask);
 
     /// <summary>The task that submitted this one from inside its body, if any.</summary>
-    public TaskHandle? Parent { get; }
+    public TaskHandle? Parent => ExtrasOrNull?.Parent;
 
     /// <summary>The current state.</summary>
     public TaskState State => (TaskState)Volatile.Read(ref _state);
 
     /// <summary>How many attempts of the body were started.</summary>
-    public int Attempts => Volatile.Read(ref _attempts);
+    public int Attempts => Volatile.Read(ref _word) >>> AttemptShift;
 
     /// <summary>Why the task failed, was cancelled or skipped; null while it runs or when it completed.</summary>
-    public Exception? Exception => Volatile.Read(ref _exception);
+    public Exception? Exception => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Exception) : null;
 
     /// <summary>The last progress fraction reported by the body, between 0 and 1.</summary>
     public double Progress => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Progress) : 0;
@@ -108,7 +127,7 @@ public class TaskHandle
     /// <summary>The last progress message reported by the body.</summary>
     public string? ProgressMessage => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.ProgressMessage) : null;
 
-    /// <summary>Fields few tasks use (timeouts, serial jobs, telemetry, progress, children), allocated on first use.</summary>
+    /// <summary>Fields few tasks use (errors, awaiters, timeouts, serial jobs, telemetry, progress, children), allocated on first use.</summary>
     internal TaskHandleExtras Extras => Volatile.Read(ref _extras) ?? Interlocked.CompareExchange(ref _extras, new TaskHandleExtras(), null) ?? _extras!;
 
     internal TaskHandleExtras? ExtrasOrNull => Volatile.Read(ref _extras);
@@ -116,26 +135,117 @@ public class TaskHandle
     /// <summary>Whether the task reached a terminal state (completed, failed, cancelled or skipped).</summary>
     public bool IsTerminal => IsTerminalState(State);
 
-    internal bool ReturnsTask { get; }
+    internal bool ReturnsTask => (Volatile.Read(ref _word) & ReturnsTaskFlag) != 0;
+
+    internal bool ObservesCancellation => (Volatile.Read(ref _word) & ObservesCancellationFlag) != 0;
+
+    /// <summary>Set when a dependency ended without completing (written by the threads that end dependencies).</summary>
+    internal bool HasIncompleteDependency
+    {
+        get => (Volatile.Read(ref _word) & IncompleteDependencyFlag) != 0;
+        set => SetFlag(IncompleteDependencyFlag, value);
+    }
+
+    /// <summary>Whether this task no longer follows its parent's cancellation.</summary>
+    internal bool Detached
+    {
+        get => (Volatile.Read(ref _word) & DetachedFlag) != 0;
+        set => SetFlag(DetachedFlag, value);
+    }
+
+    /// <summary>Set when an attempt timed out while a worker thread was inside its synchronous body.</summary>
+    internal bool WorkerAbandoned
+    {
+        get => (Volatile.Read(ref _word) & AbandonedFlag) != 0;
+        set => SetFlag(AbandonedFlag, value);
+    }
+
+    internal bool CancelRequested => (Volatile.Read(ref _word) & CancelRequestedFlag) != 0;
+
+    private void SetFlag(int flag, bool value)
+    {
+        if (value)
+        {
+            Interlocked.Or(ref _word, flag);
+        }
+        else
+        {
+            Interlocked.And(ref _word, ~flag);
+        }
+    }
 
     internal virtual bool HasResult => false;
+
+    /// <summary>The number of dependencies of a submitted task (graph tasks have theirs in the graph).</summary>
+    internal virtual int DependencyCount => 0;
+
+    /// <summary>The submitted task's dependency at <paramref name="index"/>.</summary>
+    internal virtual TaskHandle GetDependency(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>Invokes the body once; a graph task's body is the generated <c>ExecuteAsync</c> of its run.</summary>
+    internal virtual ValueTask InvokeBody(CancellationToken token) => Run.ExecuteGraphTask(_index, token);
+
+    internal void SetIndex(int index) => _index = index;
+
+    /// <summary>Sets the cold parts of a submitted task (non-default options, parent, key) that it has.</summary>
+    internal void SetSubmission(TaskOptions options, TaskHandle? parent)
+    {
+        if (!ReferenceEquals(options, TaskOptions.Default) || parent is not null)
+        {
+            var extras = Extras;
+            if (!ReferenceEquals(options, TaskOptions.Default))
+            {
+                extras.Options = options;
+                extras.Name = options.Name;
+            }
+
+            extras.Parent = parent;
+        }
+    }
+
+    /// <summary>Sets a submitted task's identity; the text is built only when it is needed (checkpoints, restores).</summary>
+    internal void SetKey(string? explicitKey, TaskHandle? parent, int ordinal)
+    {
+        if (explicitKey is not null)
+        {
+            Extras.Key = explicitKey;
+        }
+        else if (parent is not null)
+        {
+            var extras = Extras;
+            extras.KeyParent = parent;
+            extras.KeyOrdinal = ordinal;
+        }
+        else if (ordinal != _index - Run.StaticCount + 1)
+        {
+            Extras.KeyOrdinal = ordinal;
+        }
+    }
 
     internal int NextChildOrdinal() => Interlocked.Increment(ref Extras.ChildOrdinal);
 
     internal void RestoreCompleted(int attempts)
     {
-        Volatile.Write(ref _attempts, attempts);
+        SetAttempts(attempts);
         SetState(TaskState.Completed);
         Sequence = 0;
     }
 
-    internal void SetAttempts(int attempts) => Volatile.Write(ref _attempts, attempts);
+    internal void SetAttempts(int attempts)
+    {
+        while (true)
+        {
+            var word = Volatile.Read(ref _word);
+            if (Interlocked.CompareExchange(ref _word, (word & FlagsMask) | (attempts << AttemptShift), word) == word)
+            {
+                return;
+            }
+        }
+    }
 
     internal virtual string? ResultToJson(System.Text.Json.Serialization.JsonSerializerContext? context) => null;
 
     internal virtual bool RestoreResultJson(string json, System.Text.Json.Serialization.JsonSerializerContext? context) => false;
-
-    internal bool ObservesCancellation { get; }
 
     /// <summary>
     /// Cancels the task and the tasks it submitted. A task that has not started is cancelled at once and never runs
@@ -160,10 +270,10 @@ public class TaskHandle
                     continue;
                 case TaskState.Running:
                 case TaskState.Retrying:
-                    Volatile.Write(ref _cancelRequested, 1);
+                    Interlocked.Or(ref _word, CancelRequestedFlag);
                     try
                     {
-                        Volatile.Read(ref _attemptCancellation)?.Cancel();
+                        AttemptCancellation?.Cancel();
                     }
                     catch (ObjectDisposedException)
                     {
@@ -184,13 +294,13 @@ public class TaskHandle
     /// </summary>
     public bool Detach()
     {
-        if (Parent is null)
+        if (Parent is not { } parent)
         {
             return false;
         }
 
         Detached = true;
-        Parent.RemoveChild(this);
+        parent.RemoveChild(this);
         return true;
     }
 
@@ -207,11 +317,12 @@ public class TaskHandle
 
     private protected TaskCompletionSource<TResult> EnsureCompletionSource<TResult>()
     {
-        var existing = Volatile.Read(ref _completionSource);
+        var extras = Extras;
+        var existing = Volatile.Read(ref extras.CompletionSource);
         if (existing is null)
         {
             var created = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            existing = Interlocked.CompareExchange(ref _completionSource, created, null) ?? created;
+            existing = Interlocked.CompareExchange(ref extras.CompletionSource, created, null) ?? created;
             if (ReferenceEquals(existing, created))
             {
                 SignalCompletion();
@@ -246,36 +357,42 @@ public class TaskHandle
 
     internal int BeginAttempt()
     {
-        _context = null;
         if (ExtrasOrNull is { } extras)
         {
             // A re-executed body submits the same children again: they get the same keys as the first time.
             extras.ChildOrdinal = 0;
         }
 
-        return Interlocked.Increment(ref _attempts);
+        return Interlocked.Add(ref _word, AttemptUnit) >>> AttemptShift;
     }
 
     internal void ResetForRerun()
     {
-        Volatile.Write(ref _exception, null);
-        Volatile.Write(ref _attempts, 0);
-        Volatile.Write(ref _cancelRequested, 0);
-        Volatile.Write(ref _completionSource, null);
-        Volatile.Write(ref _dynamicDependents, null);
-        HasIncompleteDependency = false;
-        WorkerAbandoned = false;
+        if (ExtrasOrNull is { } extras)
+        {
+            Volatile.Write(ref extras.Exception, null);
+            Volatile.Write(ref extras.CompletionSource, null);
+        }
+
+        while (true)
+        {
+            var word = Volatile.Read(ref _word);
+            var reset = word & BackendMask | word & (ReturnsTaskFlag | ObservesCancellationFlag | DetachedFlag);
+            if (Interlocked.CompareExchange(ref _word, reset, word) == word)
+            {
+                break;
+            }
+        }
+
+        Volatile.Write(ref _dependents, null);
         Sequence = 0;
-        _context = null;
         SetState(TaskState.Pending);
     }
-
-    internal bool CancelRequested => Volatile.Read(ref _cancelRequested) != 0;
 
     internal CancellationToken CreateAttemptToken(CancellationToken runToken)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(runToken);
-        Volatile.Write(ref _attemptCancellation, cts);
+        Volatile.Write(ref Extras.AttemptCancellation, cts);
         if (CancelRequested)
         {
             cts.Cancel();
@@ -284,30 +401,19 @@ public class TaskHandle
         return cts.Token;
     }
 
-    internal CancellationTokenSource? AttemptCancellation => Volatile.Read(ref _attemptCancellation);
+    internal CancellationTokenSource? AttemptCancellation => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.AttemptCancellation) : null;
 
     internal void EndAttempt()
     {
         if (ExtrasOrNull is { } extras)
         {
             Interlocked.Exchange(ref extras.TimeoutTimer, null)?.Dispose();
+            Interlocked.Exchange(ref extras.AttemptCancellation, null)?.Dispose();
         }
-
-        Interlocked.Exchange(ref _attemptCancellation, null)?.Dispose();
     }
 
-    internal TaskContext GetContext()
-    {
-        var context = _context;
-        var attempts = Attempts;
-        if (context is null || context.Attempt != attempts)
-        {
-            context = new TaskContext(this, attempts);
-            _context = context;
-        }
-
-        return context;
-    }
+    /// <summary>A context for the running attempt (a new one per call: it holds the handle and the attempt number).</summary>
+    internal TaskContext GetContext() => new(this, Attempts);
 
     /// <summary>
     /// The running attempt's token, created on first use for bodies that did not get one up front (submitted tasks
@@ -315,7 +421,7 @@ public class TaskHandle
     /// </summary>
     internal CancellationToken AttemptToken()
     {
-        if (Volatile.Read(ref _attemptCancellation) is { } existing)
+        if (AttemptCancellation is { } existing)
         {
             return existing.Token;
         }
@@ -325,8 +431,9 @@ public class TaskHandle
             return Run.RunToken;
         }
 
+        var extras = Extras;
         var created = CancellationTokenSource.CreateLinkedTokenSource(Run.RunToken);
-        var winner = Interlocked.CompareExchange(ref _attemptCancellation, created, null);
+        var winner = Interlocked.CompareExchange(ref extras.AttemptCancellation, created, null);
         if (winner is not null)
         {
             created.Dispose();
@@ -341,7 +448,17 @@ public class TaskHandle
         return created.Token;
     }
 
-    internal void SetException(Exception? exception) => Volatile.Write(ref _exception, exception);
+    internal void SetException(Exception? exception)
+    {
+        if (exception is not null)
+        {
+            Volatile.Write(ref Extras.Exception, exception);
+        }
+        else if (ExtrasOrNull is { } extras)
+        {
+            Volatile.Write(ref extras.Exception, null);
+        }
+    }
 
     internal void ReportProgress(double fraction, string? message)
     {
@@ -357,7 +474,7 @@ public class TaskHandle
     {
         while (true)
         {
-            var current = Volatile.Read(ref _dynamicDependents);
+            var current = Volatile.Read(ref _dependents);
             if (ReferenceEquals(current, Sealed))
             {
                 return false;
@@ -365,8 +482,19 @@ public class TaskHandle
 
             if (current is null)
             {
-                var list = new List<TaskHandle> { dependent };
-                if (Interlocked.CompareExchange(ref _dynamicDependents, list, null) is null)
+                // The first dependent is kept inline: most tasks have one at most.
+                if (Interlocked.CompareExchange(ref _dependents, dependent, null) is null)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (current is TaskHandle single)
+            {
+                var list = new List<TaskHandle>(4) { single, dependent };
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, list, single), single))
                 {
                     return true;
                 }
@@ -377,7 +505,7 @@ public class TaskHandle
             var existing = (List<TaskHandle>)current;
             lock (existing)
             {
-                if (!ReferenceEquals(Volatile.Read(ref _dynamicDependents), existing))
+                if (!ReferenceEquals(Volatile.Read(ref _dependents), existing))
                 {
                     continue;
                 }
@@ -388,19 +516,20 @@ public class TaskHandle
         }
     }
 
-    /// <summary>Seals the dynamic dependents (no more can be added) and returns them.</summary>
-    internal List<TaskHandle>? SealDependents()
+    /// <summary>Seals the dynamic dependents (no more can be added) and returns them: null, one handle, or a list.</summary>
+    internal object? SealDependents()
     {
-        var current = Interlocked.Exchange(ref _dynamicDependents, Sealed);
+        var current = Interlocked.Exchange(ref _dependents, Sealed);
         if (current is List<TaskHandle> list)
         {
             lock (list)
             {
+                // Taking the lock waits for an add in progress.
                 return list;
             }
         }
 
-        return null;
+        return current;
     }
 
     internal void AddChild(object child)
@@ -466,7 +595,7 @@ public class TaskHandle
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
     internal void SignalCompletion()
     {
-        var source = Volatile.Read(ref _completionSource);
+        var source = ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null;
         if (source is null)
         {
             return;
@@ -505,12 +634,12 @@ public class TaskHandle
 
 /// <summary>One task with a result of type <typeparamref name="T"/>: awaiting it gives the result.</summary>
 /// <typeparam name="T">The task's result type.</typeparam>
-public sealed class TaskHandle<T> : TaskHandle
+public class TaskHandle<T> : TaskHandle
 {
     internal T ResultValue = default!;
 
-    internal TaskHandle(WorkflowRun run, int index, string name, TaskOptions options, Backend backend, bool returnsTask, bool observesCancellation, TaskHandle? parent)
-        : base(run, index, name, options, backend, returnsTask, observesCancellation, parent)
+    internal TaskHandle(WorkflowRun run, int index, Backend backend, bool returnsTask, bool observesCancellation)
+        : base(run, index, backend, returnsTask, observesCancellation)
     {
     }
 
@@ -579,6 +708,19 @@ public sealed class TaskHandle<T> : TaskHandle
 /// <summary>The cold part of a <see cref="TaskHandle"/>: fields few tasks use, allocated on first use.</summary>
 internal sealed class TaskHandleExtras
 {
+    public Exception? Exception;
+    public object? CompletionSource;
+    public CancellationTokenSource? AttemptCancellation;
+    public string? Name;
+    public TaskOptions? Options;
+    public TaskHandle? Parent;
+    public string? Key;
+    public TaskHandle? KeyParent;
+    public int? KeyOrdinal;
+    public ExecutionContext? CapturedContext;
+    public ThroughlineFrame? Frame;
+    public int AttemptClaim;
+    public int InlineThread;
     public ITimer? TimeoutTimer;
     public SerialWorker? SerialOwner;
     public volatile bool SerialPending;

@@ -28,11 +28,20 @@ public static class Throughline
     private static readonly AsyncLocal<ThroughlineFrame?> s_current = new();
     private static int s_tagging;
 
+    /// <summary>
+    /// The synchronous body running on this thread whose frame is not in the execution context yet. A synchronous
+    /// body does not pay for a frame and an execution-context copy up front: its frame is made, and entered into the
+    /// execution context, the first time anything asks for it (this class, <see cref="TaskContext.Current"/>, a task
+    /// submitted from the body, an exception thrown in it).
+    /// </summary>
+    [ThreadStatic]
+    private static TaskHandle? t_pending;
+
     /// <summary>The innermost frame, or null when nothing was pushed.</summary>
-    public static ThroughlineFrame? Current => s_current.Value;
+    public static ThroughlineFrame? Current => t_pending is null ? s_current.Value : Materialize();
 
     /// <summary>The frame names from the outermost to the innermost (empty when nothing was pushed).</summary>
-    public static IReadOnlyList<string> Chain => s_current.Value?.Chain ?? Array.Empty<string>();
+    public static IReadOnlyList<string> Chain => Current?.Chain ?? Array.Empty<string>();
 
     /// <summary>
     /// Pushes a frame; dispose the result to pop it (use <c>using</c>). Properties, if any, travel with the frame.
@@ -41,7 +50,7 @@ public static class Throughline
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         EnsureTagging();
-        var previous = s_current.Value;
+        var previous = Current;
         s_current.Value = new ThroughlineFrame(name, properties, previous, task: null);
         return new Scope(previous);
     }
@@ -62,10 +71,68 @@ public static class Throughline
     }
 
     /// <summary>Pushes a task's frame for the duration of a body (the caller restores the execution context).</summary>
-    internal static void EnterTask(TaskHandle handle, ThroughlineFrame? parent)
+    internal static ThroughlineFrame EnterTask(TaskHandle handle, ThroughlineFrame? parent)
     {
         EnsureTagging();
-        s_current.Value = new ThroughlineFrame(handle.Name, null, parent, handle);
+        var frame = new ThroughlineFrame(handle.Name, null, parent, handle);
+        s_current.Value = frame;
+        return frame;
+    }
+
+    /// <summary>
+    /// Marks a synchronous body as running on this thread without making its frame (see <see cref="t_pending"/>);
+    /// returns what to pass to <see cref="ExitPending"/>.
+    /// </summary>
+    internal static TaskHandle? EnterPending(TaskHandle handle)
+    {
+        EnsureTagging();
+        var previous = t_pending;
+        t_pending = handle;
+        return previous;
+    }
+
+    /// <summary>Ends a synchronous body entered with <see cref="EnterPending"/> (the caller restores the execution context).</summary>
+    internal static void ExitPending(TaskHandle? previous) => t_pending = previous;
+
+    /// <summary>The frame of the synchronous body running on this thread, made on first use, without entering it.</summary>
+    internal static ThroughlineFrame? PendingFrame() => t_pending is { } task ? FrameOf(task) : null;
+
+    /// <summary>The task whose body is running here: the pending synchronous body, else the innermost task frame.</summary>
+    internal static TaskHandle? CurrentTask
+    {
+        get
+        {
+            if (t_pending is { } pending)
+            {
+                return pending;
+            }
+
+            for (var frame = s_current.Value; frame is not null; frame = frame.Parent)
+            {
+                if (frame.Task is { } task)
+                {
+                    return task;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Makes the pending body's frame and enters it into the execution context, so that it flows from here on.</summary>
+    private static ThroughlineFrame Materialize()
+    {
+        var frame = FrameOf(t_pending!);
+        t_pending = null;
+        s_current.Value = frame;
+        return frame;
+    }
+
+    // The outer frame is still the execution context's: nothing enters a frame on this thread without materializing first.
+    private static ThroughlineFrame FrameOf(TaskHandle task)
+    {
+        var extras = task.Extras;
+        return extras.Frame ??= new ThroughlineFrame(task.Name, null, s_current.Value, task);
     }
 
     /// <summary>Sets the current frame back (when the execution context cannot be restored as a whole).</summary>
@@ -105,7 +172,7 @@ public static class Throughline
 
         AppDomain.CurrentDomain.FirstChanceException += static (_, e) =>
         {
-            var frame = s_current.Value;
+            var frame = PendingFrame() ?? s_current.Value;
             if (frame is not null)
             {
                 Tag(e.Exception, frame);

@@ -607,11 +607,12 @@ public static class WorkflowRenderer
                 {
                     dependencies[i] = graph.Tasks[i].DependenciesArray;
                 }
-                else if (handle?.DynamicDependencies is { } dynamic)
+                else if (handle is { DependencyCount: > 0 })
                 {
-                    var list = new List<int>(dynamic.Length);
-                    foreach (var dependency in dynamic)
+                    var list = new List<int>(handle.DependencyCount);
+                    for (var k = 0; k < handle.DependencyCount; k++)
                     {
+                        var dependency = handle.GetDependency(k);
                         if ((uint)dependency.Index < (uint)count && dependency.Index != i && ReferenceEquals(dependency.Run, run))
                         {
                             list.Add(dependency.Index);

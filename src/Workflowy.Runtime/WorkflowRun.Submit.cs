@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -8,65 +9,194 @@ public abstract partial class WorkflowRun
 {
     /// <summary>Submits a synchronous task that runs after <paramref name="dependsOn"/> (handles of this run).</summary>
     /// <returns>The new task's handle.</returns>
-    public TaskHandle<T> Submit<T>(Func<TaskContext, T> body, params TaskHandle[] dependsOn) =>
+    public TaskHandle<T> Submit<T>(Func<TaskContext, T> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
         Submit(TaskOptions.Default, body, dependsOn);
 
     /// <summary>Submits a synchronous task with options.</summary>
-    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params TaskHandle[] dependsOn)
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params ReadOnlySpan<TaskHandle> dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return (TaskHandle<T>)Add(options, body, Invokers<T>.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, false, false, parent));
+        return Add(new SubmittedTask<T>(this, BackendFor(options, returnsTask: false), false, body, dependsOn), options, dependsOn);
     }
 
     /// <summary>Submits an asynchronous task that runs after <paramref name="dependsOn"/> (handles of this run).</summary>
-    public TaskHandle<T> Submit<T>(Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn) =>
+    public TaskHandle<T> Submit<T>(Func<TaskContext, Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
         Submit(TaskOptions.Default, body, dependsOn);
 
     /// <summary>Submits an asynchronous task with options.</summary>
-    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn)
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return (TaskHandle<T>)Add(options, body, Invokers<T>.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle<T>(run, index, name, o, backend, true, false, parent));
+        return Add(new SubmittedTask<T>(this, BackendFor(options, returnsTask: true), true, body, dependsOn), options, dependsOn);
     }
 
     /// <summary>Submits a synchronous task without a result.</summary>
-    public TaskHandle Submit(Action<TaskContext> body, params TaskHandle[] dependsOn) =>
+    public TaskHandle Submit(Action<TaskContext> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
         Submit(TaskOptions.Default, body, dependsOn);
 
     /// <summary>Submits a synchronous task without a result, with options.</summary>
-    public TaskHandle Submit(TaskOptions options, Action<TaskContext> body, params TaskHandle[] dependsOn)
+    public TaskHandle Submit(TaskOptions options, Action<TaskContext> body, params ReadOnlySpan<TaskHandle> dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Add(options, body, VoidInvokers.Sync, returnsTask: false, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, false, false, parent));
+        return Add(new SubmittedTask(this, BackendFor(options, returnsTask: false), false, body, dependsOn), options, dependsOn);
     }
 
     /// <summary>Submits an asynchronous task without a result.</summary>
-    public TaskHandle Submit(Func<TaskContext, Task> body, params TaskHandle[] dependsOn) =>
+    public TaskHandle Submit(Func<TaskContext, Task> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
         Submit(TaskOptions.Default, body, dependsOn);
 
     /// <summary>Submits an asynchronous task without a result, with options.</summary>
-    public TaskHandle Submit(TaskOptions options, Func<TaskContext, Task> body, params TaskHandle[] dependsOn)
+    public TaskHandle Submit(TaskOptions options, Func<TaskContext, Task> body, params ReadOnlySpan<TaskHandle> dependsOn)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return Add(options, body, VoidInvokers.Async, returnsTask: true, dependsOn, static (run, index, name, o, backend, parent) => new TaskHandle(run, index, name, o, backend, true, false, parent));
+        return Add(new SubmittedTask(this, BackendFor(options, returnsTask: true), true, body, dependsOn), options, dependsOn);
     }
 
-    private TaskHandle Add(
-        TaskOptions options,
-        Delegate body,
-        Func<TaskHandle, CancellationToken, ValueTask> invoker,
-        bool returnsTask,
-        TaskHandle[] dependsOn,
-        Func<WorkflowRun, int, string, TaskOptions, Backend, TaskHandle?, TaskHandle> create)
+    /// <summary>
+    /// Submits a synchronous task whose body needs no <see cref="TaskContext"/> (read <see cref="TaskContext.Current"/>
+    /// if it needs one after all). With <c>static</c> lambdas, a submission allocates only the task's handle.
+    /// </summary>
+    public TaskHandle<T> Submit<T>(Func<T> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
+        Submit(TaskOptions.Default, body, dependsOn);
+
+    /// <summary>Submits a synchronous task whose body needs no context, with options.</summary>
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<T> body, params ReadOnlySpan<TaskHandle> dependsOn)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask<T>(this, BackendFor(options, returnsTask: false), false, body, dependsOn), options, dependsOn);
+    }
+
+    /// <summary>Submits an asynchronous task whose body needs no context.</summary>
+    public TaskHandle<T> Submit<T>(Func<Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
+        Submit(TaskOptions.Default, body, dependsOn);
+
+    /// <summary>Submits an asynchronous task whose body needs no context, with options.</summary>
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask<T>(this, BackendFor(options, returnsTask: true), true, body, dependsOn), options, dependsOn);
+    }
+
+    /// <summary>Submits a synchronous task without a result whose body needs no context.</summary>
+    public TaskHandle Submit(Action body, params ReadOnlySpan<TaskHandle> dependsOn) =>
+        Submit(TaskOptions.Default, body, dependsOn);
+
+    /// <summary>Submits a synchronous task without a result whose body needs no context, with options.</summary>
+    public TaskHandle Submit(TaskOptions options, Action body, params ReadOnlySpan<TaskHandle> dependsOn)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask(this, BackendFor(options, returnsTask: false), false, body, dependsOn), options, dependsOn);
+    }
+
+    /// <summary>Submits an asynchronous task without a result whose body needs no context.</summary>
+    public TaskHandle Submit(Func<Task> body, params ReadOnlySpan<TaskHandle> dependsOn) =>
+        Submit(TaskOptions.Default, body, dependsOn);
+
+    /// <summary>Submits an asynchronous task without a result whose body needs no context, with options.</summary>
+    public TaskHandle Submit(TaskOptions options, Func<Task> body, params ReadOnlySpan<TaskHandle> dependsOn)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask(this, BackendFor(options, returnsTask: true), true, body, dependsOn), options, dependsOn);
+    }
+
+    /// <summary>
+    /// Submits a task that runs after <paramref name="dependency"/> and receives its result: the typed way to chain
+    /// (<c>run.Submit(parsed, static p =&gt; p.Total)</c>). The body gets <c>default</c> if the dependency did not complete
+    /// and the task's policy is <see cref="DependencyFailure.RunAnyway"/>.
+    /// </summary>
+    public TaskHandle<T> Submit<T1, T>(TaskHandle<T1> dependency, Func<T1, T> body) =>
+        Submit(TaskOptions.Default, dependency, body);
+
+    /// <summary>Submits a task that receives its dependency's result, with options.</summary>
+    public TaskHandle<T> Submit<T1, T>(TaskOptions options, TaskHandle<T1> dependency, Func<T1, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+        ArgumentNullException.ThrowIfNull(body);
+        TaskHandle first = dependency;
+        return Add(new SubmittedTask<T1, T>(this, BackendFor(options, returnsTask: false), false, body, dependency), options, new ReadOnlySpan<TaskHandle>(in first));
+    }
+
+    /// <summary>Submits an asynchronous task that receives its dependency's result.</summary>
+    public TaskHandle<T> Submit<T1, T>(TaskHandle<T1> dependency, Func<T1, Task<T>> body) =>
+        Submit(TaskOptions.Default, dependency, body);
+
+    /// <summary>Submits an asynchronous task that receives its dependency's result, with options.</summary>
+    public TaskHandle<T> Submit<T1, T>(TaskOptions options, TaskHandle<T1> dependency, Func<T1, Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+        ArgumentNullException.ThrowIfNull(body);
+        TaskHandle first = dependency;
+        return Add(new SubmittedTask<T1, T>(this, BackendFor(options, returnsTask: true), true, body, dependency), options, new ReadOnlySpan<TaskHandle>(in first));
+    }
+
+    /// <summary>Submits a task that runs after two dependencies and receives their results.</summary>
+    public TaskHandle<T> Submit<T1, T2, T>(TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, T> body) =>
+        Submit(TaskOptions.Default, first, second, body);
+
+    /// <summary>Submits a task that receives the results of two dependencies, with options.</summary>
+    public TaskHandle<T> Submit<T1, T2, T>(TaskOptions options, TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask<T1, T2, T>(this, BackendFor(options, returnsTask: false), false, body, first, second), options, [first, second]);
+    }
+
+    /// <summary>Submits an asynchronous task that receives the results of two dependencies.</summary>
+    public TaskHandle<T> Submit<T1, T2, T>(TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, Task<T>> body) =>
+        Submit(TaskOptions.Default, first, second, body);
+
+    /// <summary>Submits an asynchronous task that receives the results of two dependencies, with options.</summary>
+    public TaskHandle<T> Submit<T1, T2, T>(TaskOptions options, TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedTask<T1, T2, T>(this, BackendFor(options, returnsTask: true), true, body, first, second), options, [first, second]);
+    }
+
+    /// <summary>
+    /// Submits a fan-in: a task that runs after every handle of <paramref name="dependencies"/> and receives their
+    /// results in the same order.
+    /// </summary>
+    public TaskHandle<T> Submit<TIn, T>(ReadOnlySpan<TaskHandle<TIn>> dependencies, Func<TIn[], T> body) =>
+        Submit(TaskOptions.Default, dependencies, body);
+
+    /// <summary>Submits a fan-in with options.</summary>
+    public TaskHandle<T> Submit<TIn, T>(TaskOptions options, ReadOnlySpan<TaskHandle<TIn>> dependencies, Func<TIn[], T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var copy = dependencies.ToArray();
+        return Add(new SubmittedFanIn<TIn, T>(this, BackendFor(options, returnsTask: false), false, body, copy), options, copy);
+    }
+
+    /// <summary>Submits an asynchronous fan-in.</summary>
+    public TaskHandle<T> Submit<TIn, T>(ReadOnlySpan<TaskHandle<TIn>> dependencies, Func<TIn[], Task<T>> body) =>
+        Submit(TaskOptions.Default, dependencies, body);
+
+    /// <summary>Submits an asynchronous fan-in with options.</summary>
+    public TaskHandle<T> Submit<TIn, T>(TaskOptions options, ReadOnlySpan<TaskHandle<TIn>> dependencies, Func<TIn[], Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var copy = dependencies.ToArray();
+        return Add(new SubmittedFanIn<TIn, T>(this, BackendFor(options, returnsTask: true), true, body, copy), options, copy);
+    }
+
+    private Backend BackendFor(TaskOptions options, bool returnsTask)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(dependsOn);
         var backend = ResolveBackend(options.Backend, returnsTask);
         if (backend == Backend.Thread && returnsTask)
         {
             throw new ArgumentException("An asynchronous body cannot run on Backend.Thread, which runs synchronous bodies only; use Backend.Async.", nameof(options));
         }
 
+        return backend;
+    }
+
+    private THandle Add<THandle>(THandle handle, TaskOptions options, ReadOnlySpan<TaskHandle> dependsOn)
+        where THandle : TaskHandle
+    {
         var parent = TaskContext.CurrentHandle;
         foreach (var dependency in dependsOn)
         {
@@ -113,22 +243,33 @@ public abstract partial class WorkflowRun
             }
         }
 
-        TaskHandle handle;
+        handle.SetSubmission(options, parent);
+        if (parent is not null)
+        {
+            // Submitted from a body: the child's throughline continues the parent's frame, so make sure it is in the
+            // execution context captured below (a synchronous body makes its frame only when asked).
+            _ = Throughline.Current;
+        }
+
+        var captured = ExecutionContext.Capture();
+        if (!ReferenceEquals(captured, _context))
+        {
+            // Submitted from another flow than the run's (inside a task, under an activity, ...): the body runs in it.
+            handle.Extras.CapturedContext = captured;
+        }
+
+        if (Activity.Current is { } activity)
+        {
+            handle.Extras.ParentActivity = activity.Context;
+        }
+
+        // One count per dependency, and one held until the task is registered with them all.
+        handle.PendingDependencies = 1 + dependsOn.Length;
         lock (_tasksLock)
         {
             var index = _taskCount;
-            handle = create(this, index, options.Name ?? $"task-{index}", options, backend, parent);
-            handle.Body = invoker;
-            handle.UserBody = body;
-            handle.CapturedContext = ExecutionContext.Capture();
-            if (System.Diagnostics.Activity.Current is { } activity)
-            {
-                handle.Extras.ParentActivity = activity.Context;
-            }
-
-            handle.DynamicDependencies = dependsOn.Length == 0 ? null : (TaskHandle[])dependsOn.Clone();
+            handle.SetIndex(index);
             AssignKey(handle, options, parent);
-            handle.PendingDependencies = 1;
             if (index == _tasks.Length)
             {
                 Array.Resize(ref _tasks, Math.Max(16, _tasks.Length * 2));
@@ -149,7 +290,6 @@ public abstract partial class WorkflowRun
 
         foreach (var dependency in dependsOn)
         {
-            Interlocked.Increment(ref handle.PendingDependencies);
             if (!dependency.TryAddDependent(handle))
             {
                 // Already terminal: its outcome applies at once.
@@ -178,35 +318,6 @@ public abstract partial class WorkflowRun
         }
 
         return handle;
-    }
-
-    private static class Invokers<T>
-    {
-        public static readonly Func<TaskHandle, CancellationToken, ValueTask> Sync = static (handle, _) =>
-        {
-            var typed = (TaskHandle<T>)handle;
-            typed.ResultValue = ((Func<TaskContext, T>)handle.UserBody!)(handle.GetContext());
-            return default;
-        };
-
-        public static readonly Func<TaskHandle, CancellationToken, ValueTask> Async = static (handle, _) =>
-        {
-            var task = ((Func<TaskContext, Task<T>>)handle.UserBody!)(handle.GetContext());
-            return Store((TaskHandle<T>)handle, task ?? throw new InvalidOperationException($"The body of task '{handle.Name}' returned a null Task."));
-        };
-    }
-
-    private static class VoidInvokers
-    {
-        public static readonly Func<TaskHandle, CancellationToken, ValueTask> Sync = static (handle, _) =>
-        {
-            ((Action<TaskContext>)handle.UserBody!)(handle.GetContext());
-            return default;
-        };
-
-        public static readonly Func<TaskHandle, CancellationToken, ValueTask> Async = static (handle, _) =>
-            new ValueTask(((Func<TaskContext, Task>)handle.UserBody!)(handle.GetContext())
-                ?? throw new InvalidOperationException($"The body of task '{handle.Name}' returned a null Task."));
     }
 }
 

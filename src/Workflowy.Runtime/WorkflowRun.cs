@@ -117,6 +117,12 @@ public abstract partial class WorkflowRun
 
     internal CancellationToken RunToken => _cancellation.Token;
 
+    /// <summary>How many tasks the graph has (the first indices); submitted tasks come after them.</summary>
+    internal int StaticCount => _staticCount;
+
+    /// <summary>Runs the generated body of graph task <paramref name="index"/>.</summary>
+    internal ValueTask ExecuteGraphTask(int index, CancellationToken token) => ExecuteAsync(index, token);
+
     /// <summary>Cancels every task of the run that is not terminal. Tasks not started never run.</summary>
     public void Cancel()
     {
@@ -218,10 +224,11 @@ public abstract partial class WorkflowRun
                         }
                     }
                 }
-                else if (handle.DynamicDependencies is { } dependencies)
+                else
                 {
-                    foreach (var d in dependencies)
+                    for (var k = 0; k < handle.DependencyCount; k++)
                     {
+                        var d = handle.GetDependency(k);
                         if (d.State != TaskState.Completed)
                         {
                             pending++;
@@ -289,7 +296,7 @@ public abstract partial class WorkflowRun
     protected TaskHandle CreateHandle(int index)
     {
         var node = Graph.Tasks[index];
-        return Register(index, new TaskHandle(this, index, node.Name, node.Options, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index), parent: null));
+        return Register(index, new TaskHandle(this, index, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index)));
     }
 
     /// <summary>Creates the handle of the graph task at <paramref name="index"/>; called by generated code.</summary>
@@ -297,7 +304,7 @@ public abstract partial class WorkflowRun
     protected TaskHandle<T> CreateHandle<T>(int index)
     {
         var node = Graph.Tasks[index];
-        return (TaskHandle<T>)Register(index, new TaskHandle<T>(this, index, node.Name, node.Options, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index), parent: null));
+        return (TaskHandle<T>)Register(index, new TaskHandle<T>(this, index, ResolveBackend(node.Backend, node.ReturnsTask), node.ReturnsTask, ObservesCancellation(index)));
     }
 
     /// <summary>
@@ -645,14 +652,17 @@ public abstract partial class WorkflowRun
     {
         retire = false;
         var attempt = handle.BeginAttempt();
-        Volatile.Write(ref handle.AttemptClaim, attempt);
         var options = handle.Options;
-        var token = handle.ObservesCancellation || options.Timeout is not null
+        var timed = options.Timeout is not null;
+        var token = handle.ObservesCancellation || timed
             ? handle.CreateAttemptToken(_cancellation.Token)
             : default;
         if (options.Timeout is { } timeout)
         {
-            handle.Extras.TimeoutTimer = Runner.TimeProvider.CreateTimer(
+            var timedExtras = handle.Extras;
+            Volatile.Write(ref timedExtras.AttemptClaim, attempt);
+            timedExtras.InlineThread = Environment.CurrentManagedThreadId;
+            timedExtras.TimeoutTimer = Runner.TimeProvider.CreateTimer(
                 static state => ((TimeoutState)state!).Fire(),
                 new TimeoutState(handle, attempt, timeout),
                 timeout,
@@ -676,12 +686,15 @@ public abstract partial class WorkflowRun
             handle.Extras.SerialPending = false;
         }
 
+        var captured = handle.ExtrasOrNull?.CapturedContext;
         var context = serial is not null
-            ? handle.CapturedContext ?? _context
-            : handle.CapturedContext is { } captured && !ReferenceEquals(captured, _context) ? captured : null;
-        handle.InlineThread = Environment.CurrentManagedThreadId;
+            ? captured ?? _context
+            : captured is not null && !ReferenceEquals(captured, _context) ? captured : null;
         var body = InvokeBody(handle, token, context);
-        handle.InlineThread = 0;
+        if (timed)
+        {
+            handle.Extras.InlineThread = 0;
+        }
 
         if (handle.WorkerAbandoned)
         {
@@ -734,6 +747,11 @@ public abstract partial class WorkflowRun
 
     private ValueTask InvokeBodyHere(TaskHandle handle, CancellationToken token)
     {
+        if (!handle.ReturnsTask && !Runner.LogsScopes && !WorkflowyDiagnostics.Source.HasListeners() && !Runner.AlwaysFlowThroughline)
+        {
+            return InvokeSynchronousBody(handle, token);
+        }
+
         // The body runs in a copy of this thread's execution context holding the task's throughline frame, its
         // log scope and its activity; the context is restored afterwards (async bodies keep their copy).
         var saved = ExecutionContext.Capture();
@@ -741,9 +759,8 @@ public abstract partial class WorkflowRun
         var previousActivity = Activity.Current;
         try
         {
-            Throughline.EnterTask(handle, previousFrame);
-            var frame = Throughline.Current!;
-            handle.Frame = frame;
+            var frame = Throughline.EnterTask(handle, previousFrame);
+            handle.Extras.Frame = frame;
             if (Runner.LogsScopes)
             {
                 Runner.Logger.BeginScope(new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
@@ -754,7 +771,7 @@ public abstract partial class WorkflowRun
                 handle.Extras.AttemptActivity = StartAttemptActivity(handle);
             }
 
-            return handle.Body is { } body ? body(handle, token) : ExecuteAsync(handle.Index, token);
+            return handle.InvokeBody(token);
         }
         catch (Exception ex)
         {
@@ -770,6 +787,35 @@ public abstract partial class WorkflowRun
             {
                 Throughline.Restore(previousFrame);
                 Activity.Current = previousActivity;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A synchronous body with no log scope or activity to set up: it runs on this thread's execution context, its
+    /// throughline frame made only if something asks for it (see <see cref="Throughline"/>), and the context is put back
+    /// afterwards if the body changed it.
+    /// </summary>
+    private static ValueTask InvokeSynchronousBody(TaskHandle handle, CancellationToken token)
+    {
+        var saved = ExecutionContext.Capture();
+        var previous = Throughline.EnterPending(handle);
+        try
+        {
+            return handle.InvokeBody(token);
+        }
+        catch (Exception ex)
+        {
+            // The failure carries the task's frame (made now if the body never asked for it).
+            _ = Throughline.PendingFrame();
+            return ValueTask.FromException(ex);
+        }
+        finally
+        {
+            Throughline.ExitPending(previous);
+            if (!ReferenceEquals(ExecutionContext.Capture(), saved) && saved is not null)
+            {
+                ExecutionContext.Restore(saved);
             }
         }
     }
@@ -877,8 +923,9 @@ public abstract partial class WorkflowRun
         }
     }
 
+    /// <summary>Decides which of an attempt's end and its timeout counts (only timed attempts can race).</summary>
     private static bool TryClaim(TaskHandle handle, int attempt) =>
-        Interlocked.CompareExchange(ref handle.AttemptClaim, -attempt, attempt) == attempt;
+        handle.Options.Timeout is null || Interlocked.CompareExchange(ref handle.Extras.AttemptClaim, -attempt, attempt) == attempt;
 
     /// <summary>Decides the outcome of an attempt: completed, cancelled, retried or failed.</summary>
     private TaskHandle? CompleteAttempt(TaskHandle handle, int attempt, Exception? error)
@@ -905,7 +952,7 @@ public abstract partial class WorkflowRun
                 return Terminate(handle, TaskState.Running, TaskState.Completed, null);
             }
 
-            Throughline.Tag(error, handle.Frame);
+            Throughline.Tag(error, handle.ExtrasOrNull?.Frame);
             if (cancelled)
             {
                 EndAttemptTelemetry(handle, "cancelled", error);
@@ -929,7 +976,7 @@ public abstract partial class WorkflowRun
             Exception final = attempt > 1 && attempt >= options.MaxAttempts
                 ? new RetriesExhaustedException(handle.Name, RunId, attempt, error)
                 : error;
-            Throughline.Tag(final, handle.Frame);
+            Throughline.Tag(final, handle.ExtrasOrNull?.Frame);
             return Terminate(handle, TaskState.Running, TaskState.Failed, final);
         }
         finally
@@ -945,7 +992,7 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        var thread = handle.InlineThread;
+        var thread = handle.Extras.InlineThread;
         var abandoned = thread != 0;
         try
         {
@@ -974,7 +1021,7 @@ public abstract partial class WorkflowRun
         }
 
         var exception = new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned);
-        Throughline.Tag(exception, handle.Frame);
+        Throughline.Tag(exception, handle.ExtrasOrNull?.Frame);
         EndAttemptTelemetry(handle, "timeout", exception);
         var next = Terminate(handle, TaskState.Running, TaskState.Failed, exception);
         serial?.AttemptEnded();
@@ -1136,10 +1183,11 @@ public abstract partial class WorkflowRun
                 }
             }
         }
-        else if (handle.DynamicDependencies is { } dependencies)
+        else
         {
-            foreach (var d in dependencies)
+            for (var k = 0; k < handle.DependencyCount; k++)
             {
+                var d = handle.GetDependency(k);
                 if (d.State != TaskState.Completed)
                 {
                     failed.Add(d.Name);
@@ -1170,12 +1218,18 @@ public abstract partial class WorkflowRun
             }
         }
 
-        if (handle.SealDependents() is { } dynamicDependents)
+        switch (handle.SealDependents())
         {
-            foreach (var dependent in dynamicDependents)
-            {
-                Ready(dependent, completed, ref inline);
-            }
+            case TaskHandle single:
+                Ready(single, completed, ref inline);
+                break;
+            case List<TaskHandle> dynamicDependents:
+                foreach (var dependent in dynamicDependents)
+                {
+                    Ready(dependent, completed, ref inline);
+                }
+
+                break;
         }
 
         return inline;
@@ -1325,7 +1379,7 @@ public abstract partial class WorkflowRun
 
     private void OnTerminal(TaskHandle handle)
     {
-        handle.Sequence = Interlocked.Increment(ref _sequence);
+        handle.Sequence = (int)Interlocked.Increment(ref _sequence);
         _checkpointer?.Add(RecordOf(handle));
         if (_hasObservers)
         {

@@ -97,6 +97,16 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// <summary>The serializer for run state, side effects and events of runs that name none (dynamic runs), and for typed events.</summary>
     public System.Text.Json.Serialization.JsonSerializerContext? SerializerContext { get; init; }
 
+    /// <summary>
+    /// Whether every synchronous body runs in its own copy of the execution context holding its throughline frame, so
+    /// that work it starts on other threads (<c>Task.Run</c>, the thread pool) sees the task's frame and
+    /// <see cref="TaskContext.Current"/> even if the body itself never read them. Default false: a synchronous body's
+    /// frame enters the execution context the first time the body asks for it (<see cref="Throughline"/>,
+    /// <see cref="TaskContext.Current"/>, a submission, an exception), which saves two allocations per task. With a
+    /// logger or an activity listener, bodies always get the copy (their scope and span must flow).
+    /// </summary>
+    public bool AlwaysFlowThroughline { get; init; }
+
     /// <summary>The clock for backoff waits and timeouts (default: <see cref="TimeProvider.System"/>; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -123,7 +133,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
     internal EventHandler<TaskStateChangedEventArgs>? TaskStateChangedHandler => TaskStateChanged;
 
     /// <summary>
-    /// Creates a run of dynamic tasks: submit to it with <see cref="WorkflowRun.Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>
+    /// Creates a run of dynamic tasks: submit to it with <see cref="WorkflowRun.Submit{T}(Func{TaskContext, T}, ReadOnlySpan{TaskHandle})"/>
     /// and friends, then <see cref="DynamicRun.Complete"/> it; it ends when its tasks are terminal.
     /// </summary>
     public DynamicRun CreateRun(string name = "dynamic")
@@ -136,22 +146,22 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// Submits a task: inside a task body, to that task's run (as its child); elsewhere, to this runner's own
     /// dynamic run, which lives until the runner is disposed.
     /// </summary>
-    public TaskHandle<T> Submit<T>(Func<TaskContext, T> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+    public TaskHandle<T> Submit<T>(Func<TaskContext, T> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
 
-    /// <summary>Submits a task with options (see <see cref="Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>).</summary>
-    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
+    /// <summary>Submits a task with options (see <see cref="Submit{T}(Func{TaskContext, T}, ReadOnlySpan{TaskHandle})"/>).</summary>
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, T> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
 
-    /// <summary>Submits an asynchronous task (see <see cref="Submit{T}(Func{TaskContext, T}, TaskHandle[])"/>).</summary>
-    public TaskHandle<T> Submit<T>(Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+    /// <summary>Submits an asynchronous task (see <see cref="Submit{T}(Func{TaskContext, T}, ReadOnlySpan{TaskHandle})"/>).</summary>
+    public TaskHandle<T> Submit<T>(Func<TaskContext, Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
 
     /// <summary>Submits an asynchronous task with options.</summary>
-    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
+    public TaskHandle<T> Submit<T>(TaskOptions options, Func<TaskContext, Task<T>> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(options, body, dependsOn);
 
     /// <summary>Submits a task without a result.</summary>
-    public TaskHandle Submit(Action<TaskContext> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+    public TaskHandle Submit(Action<TaskContext> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
 
     /// <summary>Submits an asynchronous task without a result.</summary>
-    public TaskHandle Submit(Func<TaskContext, Task> body, params TaskHandle[] dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
+    public TaskHandle Submit(Func<TaskContext, Task> body, params ReadOnlySpan<TaskHandle> dependsOn) => TargetRun(dependsOn).Submit(body, dependsOn);
 
     /// <summary>
     /// Creates a run of dynamic tasks with a given id, restoring its checkpoint from <see cref="Store"/> first: submitted
@@ -272,9 +282,9 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
     }
 
-    private WorkflowRun TargetRun(TaskHandle[] dependsOn)
+    private WorkflowRun TargetRun(ReadOnlySpan<TaskHandle> dependsOn)
     {
-        if (dependsOn is { Length: > 0 } && dependsOn[0] is { } first)
+        if (dependsOn.Length > 0 && dependsOn[0] is { } first)
         {
             return first.Run;
         }

@@ -4,9 +4,8 @@ namespace Workflowy.Benchmarks.Graphs;
 
 /// <summary>
 /// The graph built with Workflowy's dynamic submission: <c>runner.CreateRun()</c>, one <c>run.Submit(...)</c> per node
-/// naming its dependencies' handles, <c>run.Complete()</c>, <c>await run.Completion</c>. A body reads its dependencies'
-/// results through the handles it captured (the only way a submitted body can see them), so every task with
-/// dependencies costs the benchmark a closure and a delegate, and the compiler a <c>params</c> array.
+/// naming its dependencies' handles, <c>run.Complete()</c>, <c>await run.Completion</c>. Bodies are <c>static</c> lambdas
+/// that receive their dependencies' results as parameters (the typed overloads), so a submission allocates no closure.
 /// </summary>
 public static class WorkflowySubmit
 {
@@ -22,25 +21,22 @@ public static class WorkflowySubmit
             switch (deps.Length)
             {
                 case 0:
-                    handles[i] = run.Submit(static _ => Dag.Body(0, 0));
+                    handles[i] = run.Submit(static () => Dag.Body(0, 0));
                     break;
                 case 1:
-                    var a = handles[deps[0]];
-                    handles[i] = run.Submit(_ => Dag.Body(a.Result, 1), a);
+                    handles[i] = run.Submit(handles[deps[0]], static a => Dag.Body(a, 1));
                     break;
                 case 2:
-                    var x = handles[deps[0]];
-                    var y = handles[deps[1]];
-                    handles[i] = run.Submit(_ => Dag.Body(unchecked(x.Result + y.Result), 2), x, y);
+                    handles[i] = run.Submit(handles[deps[0]], handles[deps[1]], static (x, y) => Dag.Body(unchecked(x + y), 2));
                     break;
                 default:
-                    var all = new TaskHandle[deps.Length];
+                    var all = new TaskHandle<int>[deps.Length];
                     for (var k = 0; k < deps.Length; k++)
                     {
                         all[k] = handles[deps[k]];
                     }
 
-                    handles[i] = run.Submit(_ => SumOf(all), all);
+                    handles[i] = run.Submit(all, static results => SumOf(results));
                     break;
             }
         }
@@ -56,14 +52,14 @@ public static class WorkflowySubmit
         return checksum;
     }
 
-    private static int SumOf(TaskHandle[] dependencies)
+    private static int SumOf(int[] results)
     {
         var sum = 0;
-        foreach (var d in dependencies)
+        foreach (var r in results)
         {
-            sum = unchecked(sum + ((TaskHandle<int>)d).Result);
+            sum = unchecked(sum + r);
         }
 
-        return Dag.Body(sum, dependencies.Length);
+        return Dag.Body(sum, results.Length);
     }
 }
