@@ -36,20 +36,17 @@ public static class Gated
                 switch (deps[i].Length)
                 {
                     case 0:
-                        handles[i] = run.Submit(static _ => 1, gate);
+                        handles[i] = run.Submit(gate, static _ => 1);
                         break;
                     case 1:
-                        var a = handles[deps[i][0]];
-                        handles[i] = run.Submit(_ => a.Result + 1, a);
+                        handles[i] = run.Submit(handles[deps[i][0]], static a => a + 1);
                         break;
                     case 2:
-                        var x = handles[deps[i][0]];
-                        var y = handles[deps[i][1]];
-                        handles[i] = run.Submit(_ => x.Result + y.Result + 1, x, y);
+                        handles[i] = run.Submit(handles[deps[i][0]], handles[deps[i][1]], static (x, y) => x + y + 1);
                         break;
                     default:
-                        var all = Array.ConvertAll(deps[i], d => (TaskHandle)handles[d]);
-                        handles[i] = run.Submit(_ => 1, all);
+                        var all = Array.ConvertAll(deps[i], d => handles[d]);
+                        handles[i] = run.Submit(all, static _ => 1);
                         break;
                 }
             }

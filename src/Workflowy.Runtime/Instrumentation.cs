@@ -63,6 +63,9 @@ public static class WorkflowyDiagnostics
 
     internal static bool MetricsEnabled => Started.Enabled || QueueWait.Enabled || Duration.Enabled;
 
+    /// <summary>Whether any of the end-of-task counters has a listener.</summary>
+    internal static bool AnyCounterEnabled => Completed.Enabled || Failed.Enabled || Cancelled.Enabled;
+
     private static long ReadyDepth()
     {
         long depth = 0;

@@ -84,13 +84,13 @@ internal sealed class SubmittedTask<T> : TaskHandle<T>
         switch (_body)
         {
             case Func<TaskContext, T> sync:
-                ResultValue = sync(GetContext());
+                ResultValue = sync(GetBodyContext());
                 return default;
             case Func<T> plain:
                 ResultValue = plain();
                 return default;
             case Func<TaskContext, Task<T>> async:
-                return DependencyResult.Store(this, async(GetContext()));
+                return DependencyResult.Store(this, async(GetBodyContext()));
             default:
                 return DependencyResult.Store(this, ((Func<Task<T>>)_body)());
         }
@@ -119,13 +119,13 @@ internal sealed class SubmittedTask : TaskHandle
         switch (_body)
         {
             case Action<TaskContext> sync:
-                sync(GetContext());
+                sync(GetBodyContext());
                 return default;
             case Action plain:
                 plain();
                 return default;
             case Func<TaskContext, Task> async:
-                return DependencyResult.Await(this, async(GetContext()));
+                return DependencyResult.Await(this, async(GetBodyContext()));
             default:
                 return DependencyResult.Await(this, ((Func<Task>)_body)());
         }
@@ -233,5 +233,51 @@ internal sealed class SubmittedFanIn<TIn, T> : TaskHandle<T>
         }
 
         return DependencyResult.Store(this, ((Func<TIn[], Task<T>>)_body)(results));
+    }
+}
+
+/// <summary>
+/// A submitted task without a result whose body receives the results of its dependencies: one
+/// (<see cref="Action{T1}"/>, <c>Func&lt;T1, Task&gt;</c>; <typeparamref name="T2"/> unused, the second handle null) or two.
+/// </summary>
+internal sealed class SubmittedAction<T1, T2> : TaskHandle
+{
+    private readonly Delegate _body;
+    private readonly TaskHandle<T1> _first;
+    private readonly TaskHandle<T2>? _second;
+
+    public SubmittedAction(WorkflowRun run, Backend backend, bool returnsTask, Delegate body, TaskHandle<T1> first, TaskHandle<T2>? second)
+        : base(run, -1, backend, returnsTask, observesCancellation: false)
+    {
+        _body = body;
+        _first = first;
+        _second = second;
+    }
+
+    internal override int DependencyCount => _second is null ? 1 : 2;
+
+    internal override TaskHandle GetDependency(int index) => index switch
+    {
+        0 => _first,
+        1 when _second is not null => _second,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    internal override ValueTask InvokeBody(CancellationToken token)
+    {
+        var first = DependencyResult.Of(_first);
+        switch (_body)
+        {
+            case Action<T1> one:
+                one(first);
+                return default;
+            case Func<T1, Task> oneAsync:
+                return DependencyResult.Await(this, oneAsync(first));
+            case Action<T1, T2> two:
+                two(first, DependencyResult.Of(_second!));
+                return default;
+            default:
+                return DependencyResult.Await(this, ((Func<T1, T2, Task>)_body)(first, DependencyResult.Of(_second!)));
+        }
     }
 }

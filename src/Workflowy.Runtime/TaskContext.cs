@@ -22,7 +22,15 @@ public sealed class TaskContext
     }
 
     /// <summary>The context of the task whose body is running here, or null outside task bodies.</summary>
-    public static TaskContext? Current => CurrentHandle?.GetContext();
+    public static TaskContext? Current
+    {
+        get
+        {
+            // Asking for the context enters a synchronous body's frame, so that work started from here sees it too.
+            _ = Workflowy.Throughline.Current;
+            return CurrentHandle?.GetContext();
+        }
+    }
 
     /// <summary>The task's name.</summary>
     public string TaskName => _handle.Name;

@@ -15,8 +15,9 @@ public class TaskHandle
 {
     private static readonly object Sealed = new();
 
-    // _word: the backend and the flags below in the low bits, the attempt count from bit 16 (one atomic word, so a
-    // handle stays small: the hot part of a handle is its run, state, counters, dependents and the extras pointer).
+    // _state: the TaskState in the low byte and the attempt count above it, so that starting an attempt is one atomic
+    // operation. _word: the backend and the flags below. The hot part of a handle is its run, these two words, its
+    // counters, its dependents and the extras pointer; everything else is in the extras.
     private const int BackendMask = 0x3;
     private const int ReturnsTaskFlag = 1 << 2;
     private const int ObservesCancellationFlag = 1 << 3;
@@ -24,9 +25,9 @@ public class TaskHandle
     private const int DetachedFlag = 1 << 5;
     private const int AbandonedFlag = 1 << 6;
     private const int CancelRequestedFlag = 1 << 7;
-    private const int AttemptShift = 16;
-    private const int AttemptUnit = 1 << AttemptShift;
-    private const int FlagsMask = AttemptUnit - 1;
+    private const int HoldsFlightFlag = 1 << 8;
+    private const int StateMask = 0xFF;
+    private const int AttemptShift = 8;
 
     private int _state;
     private int _word;
@@ -113,10 +114,10 @@ public class TaskHandle
     public TaskHandle? Parent => ExtrasOrNull?.Parent;
 
     /// <summary>The current state.</summary>
-    public TaskState State => (TaskState)Volatile.Read(ref _state);
+    public TaskState State => (TaskState)(Volatile.Read(ref _state) & StateMask);
 
     /// <summary>How many attempts of the body were started.</summary>
-    public int Attempts => Volatile.Read(ref _word) >>> AttemptShift;
+    public int Attempts => Volatile.Read(ref _state) >>> AttemptShift;
 
     /// <summary>Why the task failed, was cancelled or skipped; null while it runs or when it completed.</summary>
     public Exception? Exception => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Exception) : null;
@@ -161,6 +162,14 @@ public class TaskHandle
     }
 
     internal bool CancelRequested => (Volatile.Read(ref _word) & CancelRequestedFlag) != 0;
+
+    /// <summary>Marks that the attempt holds one of the run's in-flight counts of its own (it went asynchronous or waits to retry).</summary>
+    /// <returns>Whether it held one already.</returns>
+    internal bool MarkHoldsFlight() => (Interlocked.Or(ref _word, HoldsFlightFlag) & HoldsFlightFlag) != 0;
+
+    /// <summary>Takes the attempt's own in-flight count away from it; true if it held one (the caller releases it).</summary>
+    internal bool TakeFlight() =>
+        (Volatile.Read(ref _word) & HoldsFlightFlag) != 0 && (Interlocked.And(ref _word, ~HoldsFlightFlag) & HoldsFlightFlag) != 0;
 
     private void SetFlag(int flag, bool value)
     {
@@ -228,15 +237,17 @@ public class TaskHandle
     {
         SetAttempts(attempts);
         SetState(TaskState.Completed);
-        Sequence = 0;
+
+        // Restored, not run: WhenEach does not yield it.
+        Sequence = -1;
     }
 
     internal void SetAttempts(int attempts)
     {
         while (true)
         {
-            var word = Volatile.Read(ref _word);
-            if (Interlocked.CompareExchange(ref _word, (word & FlagsMask) | (attempts << AttemptShift), word) == word)
+            var word = Volatile.Read(ref _state);
+            if (Interlocked.CompareExchange(ref _state, (word & StateMask) | (attempts << AttemptShift), word) == word)
             {
                 return;
             }
@@ -350,20 +361,58 @@ public class TaskHandle
 
     internal static bool IsTerminalState(TaskState state) => state >= TaskState.Completed;
 
-    internal bool TryTransition(TaskState from, TaskState to) =>
-        Interlocked.CompareExchange(ref _state, (int)to, (int)from) == (int)from;
-
-    internal void SetState(TaskState state) => Volatile.Write(ref _state, (int)state);
-
-    internal int BeginAttempt()
+    internal bool TryTransition(TaskState from, TaskState to)
     {
-        if (ExtrasOrNull is { } extras)
+        while (true)
         {
-            // A re-executed body submits the same children again: they get the same keys as the first time.
-            extras.ChildOrdinal = 0;
-        }
+            var word = Volatile.Read(ref _state);
+            if ((word & StateMask) != (int)from)
+            {
+                return false;
+            }
 
-        return Interlocked.Add(ref _word, AttemptUnit) >>> AttemptShift;
+            if (Interlocked.CompareExchange(ref _state, (word & ~StateMask) | (int)to, word) == word)
+            {
+                return true;
+            }
+        }
+    }
+
+    internal void SetState(TaskState state)
+    {
+        while (true)
+        {
+            var word = Volatile.Read(ref _state);
+            if (Interlocked.CompareExchange(ref _state, (word & ~StateMask) | (int)state, word) == word)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Moves the task from <paramref name="from"/> to Running and counts the attempt; its number, or 0 if the state was not <paramref name="from"/>.</summary>
+    internal int TryStartAttempt(TaskState from)
+    {
+        while (true)
+        {
+            var word = Volatile.Read(ref _state);
+            if ((word & StateMask) != (int)from)
+            {
+                return 0;
+            }
+
+            var started = ((word >>> AttemptShift) + 1 << AttemptShift) | (int)TaskState.Running;
+            if (Interlocked.CompareExchange(ref _state, started, word) == word)
+            {
+                if (ExtrasOrNull is { } extras)
+                {
+                    // A re-executed body submits the same children again: they get the same keys as the first time.
+                    extras.ChildOrdinal = 0;
+                }
+
+                return started >>> AttemptShift;
+            }
+        }
     }
 
     internal void ResetForRerun()
@@ -386,7 +435,7 @@ public class TaskHandle
 
         Volatile.Write(ref _dependents, null);
         Sequence = 0;
-        SetState(TaskState.Pending);
+        Volatile.Write(ref _state, (int)TaskState.Pending);
     }
 
     internal CancellationToken CreateAttemptToken(CancellationToken runToken)
@@ -414,6 +463,13 @@ public class TaskHandle
 
     /// <summary>A context for the running attempt (a new one per call: it holds the handle and the attempt number).</summary>
     internal TaskContext GetContext() => new(this, Attempts);
+
+    /// <summary>The context passed to a body that takes one: asking for it enters a synchronous body's frame (see <see cref="Throughline"/>).</summary>
+    internal TaskContext GetBodyContext()
+    {
+        Throughline.EnterIfPending(this);
+        return new(this, Attempts);
+    }
 
     /// <summary>
     /// The running attempt's token, created on first use for bodies that did not get one up front (submitted tasks
@@ -565,12 +621,17 @@ public class TaskHandle
     }
 
     /// <summary>Cancels the children (submitted tasks, nested runs) that are not detached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CancelChildren()
     {
-        if (ExtrasOrNull?.Children is not { } list)
+        if (ExtrasOrNull?.Children is { } list)
         {
-            return;
+            CancelChildren(list);
         }
+    }
+
+    private static void CancelChildren(List<object> list)
+    {
 
         object[] children;
         lock (list)

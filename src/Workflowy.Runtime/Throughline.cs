@@ -29,16 +29,17 @@ public static class Throughline
     private static int s_tagging;
 
     /// <summary>
-    /// The synchronous body running on this thread whose frame is not in the execution context yet. A synchronous
-    /// body does not pay for a frame and an execution-context copy up front: its frame is made, and entered into the
-    /// execution context, the first time anything asks for it (this class, <see cref="TaskContext.Current"/>, a task
-    /// submitted from the body, an exception thrown in it).
+    /// The synchronous body running on this thread, and the execution context it started in. A synchronous body does
+    /// not pay for a frame and an execution-context copy up front: while code runs on its thread in the context it
+    /// started with, its frame is made and entered the first time anything asks for it (this class,
+    /// <see cref="TaskContext.Current"/>, a body's context parameter, a task submitted from the body, an exception).
+    /// Code in another context on that thread (a continuation of other work, <c>ExecutionContext.Run</c>) sees its own.
     /// </summary>
     [ThreadStatic]
-    private static TaskHandle? t_pending;
+    private static PendingBody? t_pending;
 
     /// <summary>The innermost frame, or null when nothing was pushed.</summary>
-    public static ThroughlineFrame? Current => t_pending is null ? s_current.Value : Materialize();
+    public static ThroughlineFrame? Current => PendingHere() is { } task ? Materialize(task) : s_current.Value;
 
     /// <summary>The frame names from the outermost to the innermost (empty when nothing was pushed).</summary>
     public static IReadOnlyList<string> Chain => Current?.Chain ?? Array.Empty<string>();
@@ -80,29 +81,47 @@ public static class Throughline
     }
 
     /// <summary>
-    /// Marks a synchronous body as running on this thread without making its frame (see <see cref="t_pending"/>);
-    /// returns what to pass to <see cref="ExitPending"/>.
+    /// Marks a synchronous body as running on this thread, in <paramref name="context"/>, without making its frame (see
+    /// <see cref="t_pending"/>); returns what to pass to <see cref="ExitPending"/>.
     /// </summary>
-    internal static TaskHandle? EnterPending(TaskHandle handle)
+    internal static PendingBody.Saved EnterPending(TaskHandle handle, ExecutionContext? context)
     {
         EnsureTagging();
-        var previous = t_pending;
-        t_pending = handle;
+        var pending = t_pending ??= new PendingBody();
+        var previous = new PendingBody.Saved(pending, pending.Task, pending.Context);
+        pending.Task = handle;
+        pending.Context = context;
         return previous;
     }
 
     /// <summary>Ends a synchronous body entered with <see cref="EnterPending"/> (the caller restores the execution context).</summary>
-    internal static void ExitPending(TaskHandle? previous) => t_pending = previous;
+    internal static void ExitPending(PendingBody.Saved previous)
+    {
+        previous.Pending.Task = previous.Task;
+        previous.Pending.Context = previous.Context;
+    }
 
-    /// <summary>The frame of the synchronous body running on this thread, made on first use, without entering it.</summary>
-    internal static ThroughlineFrame? PendingFrame() => t_pending is { } task ? FrameOf(task) : null;
+    /// <summary>Enters the frame of <paramref name="handle"/> if it is the synchronous body pending here (a body that takes its context).</summary>
+    internal static void EnterIfPending(TaskHandle handle)
+    {
+        if (ReferenceEquals(PendingHere(), handle))
+        {
+            Materialize(handle);
+        }
+    }
+
+    /// <summary>Makes (without entering it) the frame of a synchronous body that failed, once its context is restored.</summary>
+    internal static void MakeFrame(TaskHandle handle) => FrameOf(handle);
+
+    /// <summary>The frame of the synchronous body pending here, made on first use, without entering it.</summary>
+    internal static ThroughlineFrame? PendingFrame() => PendingHere() is { } task ? FrameOf(task) : null;
 
     /// <summary>The task whose body is running here: the pending synchronous body, else the innermost task frame.</summary>
     internal static TaskHandle? CurrentTask
     {
         get
         {
-            if (t_pending is { } pending)
+            if (PendingHere() is { } pending)
             {
                 return pending;
             }
@@ -119,16 +138,23 @@ public static class Throughline
         }
     }
 
-    /// <summary>Makes the pending body's frame and enters it into the execution context, so that it flows from here on.</summary>
-    private static ThroughlineFrame Materialize()
+    /// <summary>The synchronous body pending on this thread, if the code asking runs in the context it started with.</summary>
+    private static TaskHandle? PendingHere() =>
+        t_pending is { Task: { } task } pending && ReferenceEquals(ExecutionContext.Capture(), pending.Context) ? task : null;
+
+    /// <summary>
+    /// Enters the pending body's frame into the execution context, so that it flows from here on. The body's context
+    /// then differs from the one it started in, so this happens again only if the context is put back (an async
+    /// method called synchronously restores it when it returns).
+    /// </summary>
+    private static ThroughlineFrame Materialize(TaskHandle task)
     {
-        var frame = FrameOf(t_pending!);
-        t_pending = null;
+        var frame = FrameOf(task);
         s_current.Value = frame;
         return frame;
     }
 
-    // The outer frame is still the execution context's: nothing enters a frame on this thread without materializing first.
+    // Called in the context the body started with: the execution context's frame is the outer one.
     private static ThroughlineFrame FrameOf(TaskHandle task)
     {
         var extras = task.Extras;
@@ -178,6 +204,16 @@ public static class Throughline
                 Tag(e.Exception, frame);
             }
         };
+    }
+
+    /// <summary>The synchronous body running on a thread (one per thread, reused), and the context it started in.</summary>
+    internal sealed class PendingBody
+    {
+        public TaskHandle? Task;
+        public ExecutionContext? Context;
+
+        /// <summary>What <see cref="EnterPending"/> replaced, put back by <see cref="ExitPending"/>.</summary>
+        internal readonly record struct Saved(PendingBody Pending, TaskHandle? Task, ExecutionContext? Context);
     }
 
     /// <summary>Restores the frame that was current when it was pushed.</summary>

@@ -20,16 +20,18 @@ public abstract partial class WorkflowRun
             _hasObservers = true;
             Interlocked.MemoryBarrier();
 
+            // Tasks get their sequence when they are counted, just after they are published: one that became terminal
+            // but is not counted yet (sequence 0) did not see this observer, so it is replayed, after the counted ones.
             var terminal = new List<TaskHandle>();
             foreach (var task in Tasks)
             {
-                if (Volatile.Read(ref task.Sequence) > 0 && task.IsTerminal)
+                if (Volatile.Read(ref task.Sequence) >= 0 && task.IsTerminal)
                 {
                     terminal.Add(task);
                 }
             }
 
-            terminal.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            terminal.Sort(static (a, b) => (a.Sequence == 0 ? int.MaxValue : a.Sequence).CompareTo(b.Sequence == 0 ? int.MaxValue : b.Sequence));
             foreach (var task in terminal)
             {
                 observer.Deliver(task);
@@ -89,21 +91,18 @@ public abstract partial class WorkflowRun
     private sealed class CompletionObserver
     {
         private readonly Channel<TaskHandle> _channel = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-        private readonly Dictionary<TaskHandle, long> _delivered = new(ReferenceEqualityComparer.Instance);
+        private readonly HashSet<TaskHandle> _delivered = new(ReferenceEqualityComparer.Instance);
 
         public ChannelReader<TaskHandle> Reader => _channel.Reader;
 
         public void Deliver(TaskHandle handle)
         {
-            // Replay and live publication may both see a task: deliver each terminal passage (sequence) once.
-            var sequence = Volatile.Read(ref handle.Sequence);
-            if (_delivered.TryGetValue(handle, out var delivered) && delivered == sequence)
+            // Replay and live publication may both see a task: deliver it once (an observer lives within one pass of
+            // the run, so a task becomes terminal once while it observes).
+            if (_delivered.Add(handle))
             {
-                return;
+                _channel.Writer.TryWrite(handle);
             }
-
-            _delivered[handle] = sequence;
-            _channel.Writer.TryWrite(handle);
         }
 
         public void Complete() => _channel.Writer.TryComplete();

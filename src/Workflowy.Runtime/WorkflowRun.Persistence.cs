@@ -248,7 +248,7 @@ public abstract partial class WorkflowRun
         }
         else
         {
-            handle.SetKey(null, null, Interlocked.Increment(ref _topLevelSubmissions));
+            handle.SetKey(null, null, ++_topLevelSubmissions); // under the tasks lock
         }
     }
 

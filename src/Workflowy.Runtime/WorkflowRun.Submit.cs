@@ -155,6 +155,58 @@ public abstract partial class WorkflowRun
         return Add(new SubmittedTask<T1, T2, T>(this, BackendFor(options, returnsTask: true), true, body, first, second), options, [first, second]);
     }
 
+    /// <summary>Submits a task without a result that runs after <paramref name="dependency"/> and receives its result.</summary>
+    public TaskHandle Submit<T1>(TaskHandle<T1> dependency, Action<T1> body) =>
+        Submit(TaskOptions.Default, dependency, body);
+
+    /// <summary>Submits a task without a result that receives its dependency's result, with options.</summary>
+    public TaskHandle Submit<T1>(TaskOptions options, TaskHandle<T1> dependency, Action<T1> body)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+        ArgumentNullException.ThrowIfNull(body);
+        TaskHandle first = dependency;
+        return Add(new SubmittedAction<T1, bool>(this, BackendFor(options, returnsTask: false), false, body, dependency, null), options, new ReadOnlySpan<TaskHandle>(in first));
+    }
+
+    /// <summary>Submits an asynchronous task without a result that receives its dependency's result (an <c>async</c> lambda without a return value).</summary>
+    public TaskHandle Submit<T1>(TaskHandle<T1> dependency, Func<T1, Task> body) =>
+        Submit(TaskOptions.Default, dependency, body);
+
+    /// <summary>Submits an asynchronous task without a result that receives its dependency's result, with options.</summary>
+    public TaskHandle Submit<T1>(TaskOptions options, TaskHandle<T1> dependency, Func<T1, Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(dependency);
+        ArgumentNullException.ThrowIfNull(body);
+        TaskHandle first = dependency;
+        return Add(new SubmittedAction<T1, bool>(this, BackendFor(options, returnsTask: true), true, body, dependency, null), options, new ReadOnlySpan<TaskHandle>(in first));
+    }
+
+    /// <summary>Submits a task without a result that receives the results of two dependencies.</summary>
+    public TaskHandle Submit<T1, T2>(TaskHandle<T1> first, TaskHandle<T2> second, Action<T1, T2> body) =>
+        Submit(TaskOptions.Default, first, second, body);
+
+    /// <summary>Submits a task without a result that receives the results of two dependencies, with options.</summary>
+    public TaskHandle Submit<T1, T2>(TaskOptions options, TaskHandle<T1> first, TaskHandle<T2> second, Action<T1, T2> body)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedAction<T1, T2>(this, BackendFor(options, returnsTask: false), false, body, first, second), options, [first, second]);
+    }
+
+    /// <summary>Submits an asynchronous task without a result that receives the results of two dependencies.</summary>
+    public TaskHandle Submit<T1, T2>(TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, Task> body) =>
+        Submit(TaskOptions.Default, first, second, body);
+
+    /// <summary>Submits an asynchronous task without a result that receives the results of two dependencies, with options.</summary>
+    public TaskHandle Submit<T1, T2>(TaskOptions options, TaskHandle<T1> first, TaskHandle<T2> second, Func<T1, T2, Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(body);
+        return Add(new SubmittedAction<T1, T2>(this, BackendFor(options, returnsTask: true), true, body, first, second), options, [first, second]);
+    }
+
     /// <summary>
     /// Submits a fan-in: a task that runs after every handle of <paramref name="dependencies"/> and receives their
     /// results in the same order.
@@ -194,8 +246,16 @@ public abstract partial class WorkflowRun
         return backend;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private THandle Add<THandle>(THandle handle, TaskOptions options, ReadOnlySpan<TaskHandle> dependsOn)
         where THandle : TaskHandle
+    {
+        Register(handle, options, dependsOn);
+        return handle;
+    }
+
+    /// <summary>Registers a submitted task with the run and its dependencies, and queues it if it is ready.</summary>
+    private void Register(TaskHandle handle, TaskOptions options, ReadOnlySpan<TaskHandle> dependsOn)
     {
         var parent = TaskContext.CurrentHandle;
         foreach (var dependency in dependsOn)
@@ -258,18 +318,30 @@ public abstract partial class WorkflowRun
             handle.Extras.CapturedContext = captured;
         }
 
-        if (Activity.Current is { } activity)
+        if (WorkflowyDiagnostics.Source.HasListeners() && Activity.Current is { } activity)
         {
             handle.Extras.ParentActivity = activity.Context;
         }
 
-        // One count per dependency, and one held until the task is registered with them all.
-        handle.PendingDependencies = 1 + dependsOn.Length;
+        // One count per dependency, and one held until the task is registered with them all (none is needed without
+        // dependencies: nothing else can ready the task).
+        handle.PendingDependencies = dependsOn.Length == 0 ? 0 : 1 + dependsOn.Length;
         lock (_tasksLock)
         {
             var index = _taskCount;
             handle.SetIndex(index);
-            AssignKey(handle, options, parent);
+            if (options.Key is null && parent is null)
+            {
+                // The common case, kept inline: the next top-level ordinal, stored only if it is not the index's.
+                if (++_topLevelSubmissions != index - _staticCount + 1)
+                {
+                    handle.Extras.KeyOrdinal = _topLevelSubmissions;
+                }
+            }
+            else
+            {
+                AssignKey(handle, options, parent);
+            }
             if (index == _tasks.Length)
             {
                 Array.Resize(ref _tasks, Math.Max(16, _tasks.Length * 2));
@@ -310,14 +382,12 @@ public abstract partial class WorkflowRun
         {
             TryCancelNotStarted(handle, TaskState.Pending);
         }
-        else if (Interlocked.Decrement(ref handle.PendingDependencies) == 0 &&
+        else if ((dependsOn.Length == 0 || Interlocked.Decrement(ref handle.PendingDependencies) == 0) &&
                  Volatile.Read(ref _phase) == RunActive &&
                  Transition(handle, TaskState.Pending, TaskState.Ready))
         {
             Enqueue(handle);
         }
-
-        return handle;
     }
 }
 

@@ -27,7 +27,7 @@ public abstract partial class WorkflowRun
     private const int RunActive = 1;
     private const int RunEnded = 2;
 
-    private readonly object _tasksLock = new();
+    private readonly Lock _tasksLock = new();
     private readonly int _staticCount;
     private readonly bool _open;
     private TaskHandle[] _tasks;
@@ -37,7 +37,7 @@ public abstract partial class WorkflowRun
     private int _phase;
     private volatile bool _aborting;
     private bool _holdReleased;
-    private long _sequence;
+    private int _sequenceBase;
     private Exception? _failure;
     private TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _cancellation = new();
@@ -241,6 +241,7 @@ public abstract partial class WorkflowRun
             }
 
             _aborting = false;
+            _sequenceBase += (int)Volatile.Read(ref _counts);
             Volatile.Write(ref _failure, null);
             Volatile.Write(ref _inFlight, 0);
             Volatile.Write(ref _cancellation, new CancellationTokenSource());
@@ -372,7 +373,7 @@ public abstract partial class WorkflowRun
 
     /// <summary>The <see cref="TaskContext"/> passed to a task body; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected TaskContext CreateContext(int index, CancellationToken cancellationToken) => _tasks[index].GetContext();
+    protected TaskContext CreateContext(int index, CancellationToken cancellationToken) => _tasks[index].GetBodyContext();
 
     /// <summary>Starts the run; called by generated code once the handles exist.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -525,14 +526,26 @@ public abstract partial class WorkflowRun
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var handle))
+                // The worker holds one in-flight count while it takes tasks, not one per task (see Step).
+                Enter();
+                var retire = false;
+                try
                 {
-                    if (Process(handle))
+                    while (!retire && reader.TryRead(out var handle))
                     {
-                        // This worker's thread ran a body that timed out and was abandoned; a replacement worker
-                        // took its place when that happened.
-                        return;
+                        // True when this worker's thread ran a body that timed out and was abandoned; a replacement
+                        // worker took its place when that happened.
+                        retire = Process(handle);
                     }
+                }
+                finally
+                {
+                    Leave();
+                }
+
+                if (retire)
+                {
+                    return;
                 }
             }
         }
@@ -567,10 +580,18 @@ public abstract partial class WorkflowRun
             extras.SerialPending = false;
         }
 
-        var next = Step(handle, worker, out _);
-        if (next is not null)
+        Enter();
+        try
         {
-            Enqueue(next);
+            var next = Step(handle, worker, out _);
+            if (next is not null)
+            {
+                Enqueue(next);
+            }
+        }
+        finally
+        {
+            Leave();
         }
 
         return handle.ExtrasOrNull?.SerialPending ?? false;
@@ -586,72 +607,74 @@ public abstract partial class WorkflowRun
     {
         retire = false;
 
-        // Every step holds an in-flight count while it touches the task, so that an aborted run ends only once no
-        // worker is between reading a task and deciding its fate. A started attempt keeps the count until the task
-        // is terminal (across retry waits too).
-        Enter();
+        // The caller (a worker, the serial worker) holds an in-flight count while it steps, so that an aborted run
+        // ends only once no thread is between reading a task and deciding its fate. An attempt that goes
+        // asynchronous or waits to retry takes a count of its own, given back when the task is terminal.
         if (_aborting)
         {
             NotStartedOnAbort(handle);
-            Leave();
             return null;
         }
 
         var state = handle.State;
         if (state == TaskState.Ready && _cancellation.IsCancellationRequested)
         {
-            Leave();
             TryCancelNotStarted(handle, TaskState.Ready);
             return null;
         }
 
         if (state == TaskState.Ready && handle.HasIncompleteDependency && handle.Options.OnDependencyFailure != DependencyFailure.RunAnyway)
         {
-            var readied = ResolveDependencyFailure(handle);
-            Leave();
-            return readied;
+            return ResolveDependencyFailure(handle);
         }
 
         if (state is not (TaskState.Ready or TaskState.Retrying))
         {
             // Cancelled while queued.
-            Leave();
             return null;
         }
 
         if (handle.Backend == Backend.Serial && serial is null)
         {
-            Leave();
             Runner.Serial.Post(handle);
             return null;
         }
 
-        // The transition is announced by RunAttempt once the attempt's timeout is armed.
-        if (!handle.TryTransition(state, TaskState.Running))
-        {
-            Leave();
-            return null;
-        }
-
-        if (state == TaskState.Retrying)
-        {
-            // The attempt's own count is still held from before the retry wait.
-            Leave();
-        }
-
         if (_cancellation.IsCancellationRequested || handle.CancelRequested)
         {
+            if (!handle.TryTransition(state, TaskState.Running))
+            {
+                return null;
+            }
+
+            ReleaseRetryFlight(handle, state);
             Changed(handle, state, TaskState.Running);
             return Terminate(handle, TaskState.Running, TaskState.Cancelled, new TaskCancelledException(handle.Name, RunId));
         }
 
-        return RunAttempt(handle, state, serial, out retire);
+        // The transition is announced by RunAttempt once the attempt's timeout is armed.
+        var attempt = handle.TryStartAttempt(state);
+        if (attempt == 0)
+        {
+            return null;
+        }
+
+        ReleaseRetryFlight(handle, state);
+        return RunAttempt(handle, state, attempt, serial, out retire);
     }
 
-    private TaskHandle? RunAttempt(TaskHandle handle, TaskState from, SerialWorker? serial, out bool retire)
+    /// <summary>A task leaving its retry wait gives back the count it held across it: this thread's count covers it now.</summary>
+    private void ReleaseRetryFlight(TaskHandle handle, TaskState from)
+    {
+        if (from == TaskState.Retrying && handle.TakeFlight())
+        {
+            Leave();
+        }
+    }
+
+    private TaskHandle? RunAttempt(TaskHandle handle, TaskState from, int attempt, SerialWorker? serial, out bool retire)
     {
         retire = false;
-        var attempt = handle.BeginAttempt();
         var options = handle.Options;
         var timed = options.Timeout is not null;
         var token = handle.ObservesCancellation || timed
@@ -799,15 +822,15 @@ public abstract partial class WorkflowRun
     private static ValueTask InvokeSynchronousBody(TaskHandle handle, CancellationToken token)
     {
         var saved = ExecutionContext.Capture();
-        var previous = Throughline.EnterPending(handle);
+        var previous = Throughline.EnterPending(handle, saved);
+        var failed = false;
         try
         {
             return handle.InvokeBody(token);
         }
         catch (Exception ex)
         {
-            // The failure carries the task's frame (made now if the body never asked for it).
-            _ = Throughline.PendingFrame();
+            failed = true;
             return ValueTask.FromException(ex);
         }
         finally
@@ -816,6 +839,12 @@ public abstract partial class WorkflowRun
             if (!ReferenceEquals(ExecutionContext.Capture(), saved) && saved is not null)
             {
                 ExecutionContext.Restore(saved);
+            }
+
+            if (failed)
+            {
+                // The failure carries the task's frame (made now, in the body's starting context, if nothing asked for it).
+                Throughline.MakeFrame(handle);
             }
         }
     }
@@ -845,7 +874,16 @@ public abstract partial class WorkflowRun
     };
 
     /// <summary>Closes the attempt's activity and records its duration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void EndAttemptTelemetry(TaskHandle handle, string outcome, Exception? error)
+    {
+        if (handle.ExtrasOrNull is not null || WorkflowyDiagnostics.Duration.Enabled)
+        {
+            RecordAttemptEnd(handle, outcome, error);
+        }
+    }
+
+    private static void RecordAttemptEnd(TaskHandle handle, string outcome, Exception? error)
     {
         var extras = handle.ExtrasOrNull;
         if (extras is not null && Interlocked.Exchange(ref extras.AttemptActivity, null) is { } activity)
@@ -869,7 +907,16 @@ public abstract partial class WorkflowRun
     }
 
     /// <summary>Counts a task that ended, by state.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CountEnd(TaskHandle handle, TaskState state)
+    {
+        if (WorkflowyDiagnostics.AnyCounterEnabled)
+        {
+            CountEndSlow(handle, state);
+        }
+    }
+
+    private static void CountEndSlow(TaskHandle handle, TaskState state)
     {
         var counter = state switch
         {
@@ -886,6 +933,12 @@ public abstract partial class WorkflowRun
 
     private void FinishLater(TaskHandle handle, int attempt, ValueTask body)
     {
+        // The attempt outlives this thread's step: it holds an in-flight count until the task is terminal.
+        if (!handle.MarkHoldsFlight())
+        {
+            Enter();
+        }
+
         var awaiter = body.ConfigureAwait(false).GetAwaiter();
         awaiter.UnsafeOnCompleted(() =>
         {
@@ -899,6 +952,11 @@ public abstract partial class WorkflowRun
 
     private static Exception? ErrorOf(ValueTask body)
     {
+        if (body.IsCompletedSuccessfully)
+        {
+            return null;
+        }
+
         try
         {
             body.GetAwaiter().GetResult();
@@ -925,7 +983,7 @@ public abstract partial class WorkflowRun
 
     /// <summary>Decides which of an attempt's end and its timeout counts (only timed attempts can race).</summary>
     private static bool TryClaim(TaskHandle handle, int attempt) =>
-        handle.Options.Timeout is null || Interlocked.CompareExchange(ref handle.Extras.AttemptClaim, -attempt, attempt) == attempt;
+        handle.ExtrasOrNull is not { } extras || Volatile.Read(ref extras.AttemptClaim) == 0 || Interlocked.CompareExchange(ref extras.AttemptClaim, -attempt, attempt) == attempt;
 
     /// <summary>Decides the outcome of an attempt: completed, cancelled, retried or failed.</summary>
     private TaskHandle? CompleteAttempt(TaskHandle handle, int attempt, Exception? error)
@@ -1033,6 +1091,12 @@ public abstract partial class WorkflowRun
 
     private void ScheduleRetry(TaskHandle handle, int attempt, Exception error)
     {
+        // The wait outlives this thread's step: the task holds an in-flight count until its next attempt starts.
+        if (!handle.MarkHoldsFlight())
+        {
+            Enter();
+        }
+
         handle.SetException(error);
         var options = handle.Options;
         var delay = options.DelayAfter(attempt);
@@ -1100,7 +1164,11 @@ public abstract partial class WorkflowRun
         var next = Propagate(handle, state);
         handle.CancelChildren();
         OnTerminal(handle);
-        Leave();
+        if (handle.TakeFlight())
+        {
+            Leave();
+        }
+
         return next;
     }
 
@@ -1379,19 +1447,26 @@ public abstract partial class WorkflowRun
 
     private void OnTerminal(TaskHandle handle)
     {
-        handle.Sequence = (int)Interlocked.Increment(ref _sequence);
         _checkpointer?.Add(RecordOf(handle));
         if (_hasObservers)
         {
+            // Published before it is counted, so that no publication comes after the run's end.
             Publish(handle);
         }
 
-        CountTerminal();
+        CountTerminal(handle);
     }
 
-    private void CountTerminal()
+    /// <summary>Counts a terminal task (or the released hold of a dynamic run); the last one ends the run.</summary>
+    private void CountTerminal(TaskHandle? handle = null)
     {
         var counts = Interlocked.Increment(ref _counts);
+        if (handle is not null)
+        {
+            // The order in which tasks became terminal, for WhenEach's replay: the terminal count is that order.
+            handle.Sequence = _sequenceBase + (int)counts;
+        }
+
         if ((int)counts == (int)(counts >> 32))
         {
             EndRun();
@@ -1415,14 +1490,19 @@ public abstract partial class WorkflowRun
         Changed(handle, from, to);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Changed(TaskHandle handle, TaskState from, TaskState to)
+    {
+        if (TaskStateChanged is not null || Runner.TaskStateChangedHandler is not null)
+        {
+            RaiseChanged(handle, from, to);
+        }
+    }
+
+    private void RaiseChanged(TaskHandle handle, TaskState from, TaskState to)
     {
         var handler = TaskStateChanged;
         var runnerHandler = Runner.TaskStateChangedHandler;
-        if (handler is null && runnerHandler is null)
-        {
-            return;
-        }
 
         var args = new TaskStateChangedEventArgs(handle, from, to);
         try

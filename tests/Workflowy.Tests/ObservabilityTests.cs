@@ -59,7 +59,7 @@ public class ObservabilityTests
     [InlineData(Backend.Serial, "Throughline.Chain")]
     [InlineData(Backend.Default, "Throughline.Current")]
     [InlineData(Backend.Default, "Submit")]
-    [InlineData(Backend.Default, "TaskContext.Current", Skip = "Runtime (e7a5e5f) differs from the AlwaysFlowThroughline doc comment: TaskContext.Current finds the pending body without entering its frame, so Task.Run work started after it sees no task.")]
+    [InlineData(Backend.Default, "TaskContext.Current")]
     public async Task SyncBody_ThatAsksForItsFrameFirst_FlowsItIntoTaskRun(Backend backend, string ask)
     {
         await using var runner = new WorkflowRunner();
@@ -185,7 +185,7 @@ public class ObservabilityTests
     }
 
     [Theory]
-    [InlineData(false, Skip = "Runtime bug (e7a5e5f): a frame made inside a nested execution-context scope (the synchronous part of an async helper, ExecutionContext.Run) is lost when the scope ends; the body then sees no frame, TaskContext.Current is null and its submissions are not its children.")]
+    [InlineData(false)]
     [InlineData(true)]
     public async Task SyncBody_KeepsItsFrame_AfterAnAsyncHelperReadIt(bool alwaysFlow)
     {
@@ -213,7 +213,7 @@ public class ObservabilityTests
     }
 
     [Theory]
-    [InlineData(false, Skip = "Runtime bug (e7a5e5f): the pending synchronous body is a thread-static, so a continuation of another task that runs inline on the body's thread is taken for the body (TaskContext.Current and the chain are the body's) and takes the body's frame with it.")]
+    [InlineData(false)]
     [InlineData(true)]
     public async Task ContinuationRunningInlineOnASyncBodysThread_SeesItsOwnTask(bool alwaysFlow)
     {

@@ -39,6 +39,42 @@ public class SubmitOverloadTests
     }
 
     [Fact]
+    public async Task ResultTakingBodies_WithoutAResult_RunAfterTheirDependencies_AndAsyncOnesAreAwaited()
+    {
+        await using var runner = Runner(ErrorPolicy.Raise);
+        var run = runner.CreateRun();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var gate = Gate<int>();
+        var a = run.Submit(static () => 2);
+        var b = run.Submit(static () => "b");
+        TaskHandle one = run.Submit(a, x => seen.Enqueue($"one {x}"));
+        TaskHandle two = run.Submit(a, b, (x, y) => seen.Enqueue($"two {x}{y}"));
+        TaskHandle oneAsync = run.Submit(a, async x =>
+        {
+            await gate.Task;
+            seen.Enqueue($"oneAsync {x}");
+        });
+        TaskHandle twoAsync = run.Submit(new TaskOptions { Name = "two-async" }, a, b, async (x, y) =>
+        {
+            await gate.Task;
+            seen.Enqueue($"twoAsync {x}{y}");
+        });
+        var after = run.Submit(static () => 0, oneAsync, twoAsync);
+        await one.AsTask().WaitAsync(Guard);
+        await two.AsTask().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Running, oneAsync.State);
+        Assert.Equal(TaskState.Pending, after.State);
+        gate.SetResult(0);
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+
+        Assert.Equal(new[] { "one 2", "oneAsync 2", "two 2b", "twoAsync 2b" }, seen.Order());
+        Assert.Equal("two-async", twoAsync.Name);
+        Assert.Equal(TaskState.Completed, after.State);
+    }
+
+    [Fact]
     public async Task Chain_AsyncBody_IsAwaited_AndItsResultStored()
     {
         await using var runner = Runner(ErrorPolicy.Raise);
