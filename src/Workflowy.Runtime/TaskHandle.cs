@@ -526,6 +526,10 @@ public class TaskHandle
     }
 
     /// <summary>Adds a dynamic dependent; false if this task is already terminal (its outcome must be applied at once).</summary>
+    /// <remarks>
+    /// The dependents are kept in one field: none, one handle inline (most tasks have one at most), or an array filled
+    /// from the start and ended by its first null slot, grown by doubling under a lock on the array.
+    /// </remarks>
     internal bool TryAddDependent(TaskHandle dependent)
     {
         while (true)
@@ -538,7 +542,6 @@ public class TaskHandle
 
             if (current is null)
             {
-                // The first dependent is kept inline: most tasks have one at most.
                 if (Interlocked.CompareExchange(ref _dependents, dependent, null) is null)
                 {
                     return true;
@@ -549,8 +552,7 @@ public class TaskHandle
 
             if (current is TaskHandle single)
             {
-                var list = new List<TaskHandle>(4) { single, dependent };
-                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, list, single), single))
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, new[] { single, dependent }, single), single))
                 {
                     return true;
                 }
@@ -558,30 +560,63 @@ public class TaskHandle
                 continue;
             }
 
-            var existing = (List<TaskHandle>)current;
-            lock (existing)
+            var array = (TaskHandle?[])current;
+            lock (array)
             {
-                if (!ReferenceEquals(Volatile.Read(ref _dependents), existing))
+                if (!ReferenceEquals(Volatile.Read(ref _dependents), array))
                 {
                     continue;
                 }
 
-                existing.Add(dependent);
-                return true;
+                // The filled slots are a prefix: find its end by bisection.
+                int low = 0, high = array.Length;
+                while (low < high)
+                {
+                    var middle = (low + high) >>> 1;
+                    if (array[middle] is null)
+                    {
+                        high = middle;
+                    }
+                    else
+                    {
+                        low = middle + 1;
+                    }
+                }
+
+                var count = low;
+
+                if (count < array.Length)
+                {
+                    Volatile.Write(ref array[count], dependent);
+                    return true;
+                }
+
+                var grown = new TaskHandle?[array.Length * 2];
+                Array.Copy(array, grown, array.Length);
+                grown[count] = dependent;
+
+                // A compare-exchange, not a write: the dependents may have been sealed since the check above (the
+                // sealer then waits for this lock and must find them sealed, not replaced).
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, grown, array), array))
+                {
+                    return true;
+                }
+
+                continue;
             }
         }
     }
 
-    /// <summary>Seals the dynamic dependents (no more can be added) and returns them: null, one handle, or a list.</summary>
+    /// <summary>Seals the dynamic dependents (no more can be added) and returns them: null, one handle, or a null-ended array.</summary>
     internal object? SealDependents()
     {
         var current = Interlocked.Exchange(ref _dependents, Sealed);
-        if (current is List<TaskHandle> list)
+        if (current is TaskHandle?[] array)
         {
-            lock (list)
+            lock (array)
             {
                 // Taking the lock waits for an add in progress.
-                return list;
+                return array;
             }
         }
 

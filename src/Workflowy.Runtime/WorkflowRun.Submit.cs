@@ -342,11 +342,6 @@ public abstract partial class WorkflowRun
             {
                 AssignKey(handle, options, parent);
             }
-            if (index == _tasks.Length)
-            {
-                Array.Resize(ref _tasks, Math.Max(16, _tasks.Length * 2));
-            }
-
             _tasks[index] = handle;
             _taskCount = index + 1;
         }

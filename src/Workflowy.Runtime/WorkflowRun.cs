@@ -30,7 +30,7 @@ public abstract partial class WorkflowRun
     private readonly Lock _tasksLock = new();
     private readonly int _staticCount;
     private readonly bool _open;
-    private TaskHandle[] _tasks;
+    private readonly HandleList _tasks;
     private int _taskCount;
     private long _counts;
     private int _inFlight;
@@ -62,7 +62,7 @@ public abstract partial class WorkflowRun
         RunId = Guid.NewGuid().ToString("N");
         _open = open;
         _staticCount = graph.Count;
-        _tasks = new TaskHandle[Math.Max(graph.Count, open ? 16 : 0)];
+        _tasks = new HandleList(graph.Count);
         _taskCount = graph.Count;
         _counts = (long)(graph.Count + (open ? 1 : 0)) << 32;
     }
@@ -95,7 +95,7 @@ public abstract partial class WorkflowRun
         {
             lock (_tasksLock)
             {
-                return new ArraySegment<TaskHandle>(_tasks, 0, _taskCount);
+                return _tasks.View(_taskCount);
             }
         }
     }
@@ -1291,9 +1291,14 @@ public abstract partial class WorkflowRun
             case TaskHandle single:
                 Ready(single, completed, ref inline);
                 break;
-            case List<TaskHandle> dynamicDependents:
+            case TaskHandle?[] dynamicDependents:
                 foreach (var dependent in dynamicDependents)
                 {
+                    if (dependent is null)
+                    {
+                        break;
+                    }
+
                     Ready(dependent, completed, ref inline);
                 }
 
@@ -1366,7 +1371,7 @@ public abstract partial class WorkflowRun
 
     private void CancelNotStarted()
     {
-        TaskHandle[] tasks;
+        HandleList tasks;
         int count;
         lock (_tasksLock)
         {
@@ -1543,7 +1548,7 @@ public abstract partial class WorkflowRun
 
         _ready?.Writer.TryComplete();
         _callerRegistration.Dispose();
-        TaskHandle[] tasks;
+        HandleList tasks;
         int count;
         lock (_tasksLock)
         {
@@ -1582,13 +1587,13 @@ public abstract partial class WorkflowRun
         CompleteRun(tasks, count);
     }
 
-    private async Task CompleteAfterCheckpointAsync(Checkpointer checkpointer, TaskHandle[] tasks, int count)
+    private async Task CompleteAfterCheckpointAsync(Checkpointer checkpointer, HandleList tasks, int count)
     {
         await checkpointer.CompleteAsync().ConfigureAwait(false);
         CompleteRun(tasks, count);
     }
 
-    private void CompleteRun(TaskHandle[] tasks, int count)
+    private void CompleteRun(HandleList tasks, int count)
     {
         var completion = Volatile.Read(ref _completion);
         var failure = Failure;
@@ -1610,7 +1615,7 @@ public abstract partial class WorkflowRun
         }
     }
 
-    private static bool AnyCancelled(TaskHandle[] tasks, int count)
+    private static bool AnyCancelled(HandleList tasks, int count)
     {
         for (var i = 0; i < count; i++)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.IO;
 
 namespace Workflowy.Tests;
@@ -72,6 +73,73 @@ public class SubmitOverloadTests
         Assert.Equal(new[] { "one 2", "oneAsync 2", "two 2b", "twoAsync 2b" }, seen.Order());
         Assert.Equal("two-async", twoAsync.Name);
         Assert.Equal(TaskState.Completed, after.State);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task LargeGraphs_SubmittedWhileTheyRun_CompleteEveryTask_WithTheRightResults(int workers)
+    {
+        // Submission races with execution: dependents are added to tasks that are finishing (inline dependent,
+        // dependent arrays growing while they are sealed), fan-outs and fan-ins of thousands.
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Raise, MaxWorkers = workers };
+        var random = new Random(20261130);
+        for (var round = 0; round < 20; round++)
+        {
+            var run = runner.CreateRun();
+            var layers = new List<TaskHandle<long>[]>();
+            var expected = new List<long[]>();
+            var first = new TaskHandle<long>[50];
+            var firstValues = new long[50];
+            for (var i = 0; i < first.Length; i++)
+            {
+                var value = i + 1L;
+                first[i] = run.Submit(() => value);
+                firstValues[i] = value;
+            }
+
+            layers.Add(first);
+            expected.Add(firstValues);
+            for (var layer = 1; layer < 20; layer++)
+            {
+                var previous = layers[^1];
+                var previousValues = expected[^1];
+                var current = new TaskHandle<long>[50];
+                var values = new long[50];
+                for (var i = 0; i < current.Length; i++)
+                {
+                    var x = random.Next(previous.Length);
+                    var y = random.Next(previous.Length);
+                    current[i] = x == y
+                        ? run.Submit(previous[x], static a => a + 1)
+                        : run.Submit(previous[x], previous[y], static (a, b) => (a + b) % 1_000_003);
+                    values[i] = x == y ? previousValues[x] + 1 : (previousValues[x] + previousValues[y]) % 1_000_003;
+                }
+
+                layers.Add(current);
+                expected.Add(values);
+            }
+
+            var root = run.Submit(static () => 1L);
+            var fanOut = new TaskHandle<long>[2_000];
+            for (var i = 0; i < fanOut.Length; i++)
+            {
+                fanOut[i] = run.Submit(root, static r => r + 1);
+            }
+
+            var fanIn = run.Submit(fanOut, static all => all.Sum());
+            run.Complete();
+            await run.Completion.WaitAsync(Guard);
+
+            for (var layer = 0; layer < layers.Count; layer++)
+            {
+                Assert.Equal(expected[layer], layers[layer].Select(h => h.Result));
+            }
+
+            Assert.Equal(4_000L, fanIn.Result);
+            Assert.All(run.Tasks, t => Assert.Equal(TaskState.Completed, t.State));
+        }
     }
 
     [Fact]
