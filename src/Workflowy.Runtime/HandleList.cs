@@ -6,9 +6,10 @@ using System.Threading;
 namespace Workflowy;
 
 /// <summary>
-/// The handles of a run, by index, in chunks of 1,024: appending never copies the handles already there and never
-/// allocates on the large-object heap, however many tasks a run gets. Appends are made under the run's tasks lock;
-/// reads of an index below a count read under that lock need none.
+/// The handles of a run, by index, in chunks of 1,024: appending never copies more than the first chunk and never
+/// allocates on the large-object heap, however many tasks a run gets. The first chunk starts at the size asked for
+/// (a graph's task count) and doubles up to 1,024. Appends are made under the run's tasks lock; reads of an index
+/// below a count read under that lock need none.
 /// </summary>
 internal sealed class HandleList
 {
@@ -22,7 +23,8 @@ internal sealed class HandleList
     {
         var chunks = Math.Max(1, (capacity + ChunkMask) >> ChunkShift);
         _chunks = new TaskHandle[chunks][];
-        for (var i = 0; i < chunks; i++)
+        _chunks[0] = new TaskHandle[Math.Min(Math.Max(capacity, 1), ChunkSize)];
+        for (var i = 1; i < chunks; i++)
         {
             _chunks[i] = new TaskHandle[ChunkSize];
         }
@@ -31,18 +33,29 @@ internal sealed class HandleList
     public TaskHandle this[int index]
     {
         get => Volatile.Read(ref _chunks)[index >> ChunkShift][index & ChunkMask];
-        set => Chunk(index >> ChunkShift)[index & ChunkMask] = value;
+        set => Chunk(index >> ChunkShift, index & ChunkMask)[index & ChunkMask] = value;
     }
 
     /// <summary>A read-only view of the first <paramref name="count"/> handles.</summary>
     public IReadOnlyList<TaskHandle> View(int count) => new ListView(this, count);
 
-    private TaskHandle[] Chunk(int chunk)
+    private TaskHandle[] Chunk(int chunk, int slot)
     {
         var chunks = _chunks;
         if (chunk < chunks.Length && chunks[chunk] is { } existing)
         {
-            return existing;
+            if (slot < existing.Length)
+            {
+                return existing;
+            }
+
+            // The first chunk, grown by doubling (the others are full-size).
+            var larger = new TaskHandle[Math.Min(Math.Max(existing.Length * 2, slot + 1), ChunkSize)];
+            Array.Copy(existing, larger, existing.Length);
+            var replaced = (TaskHandle[][])chunks.Clone();
+            replaced[chunk] = larger;
+            Volatile.Write(ref _chunks, replaced);
+            return larger;
         }
 
         if (chunk >= chunks.Length)

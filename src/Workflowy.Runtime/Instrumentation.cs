@@ -58,8 +58,9 @@ public static class WorkflowyDiagnostics
 
     internal static readonly Histogram<double> QueueWait = Meter.CreateHistogram("workflowy.task.queue_wait", "s", "Time from ready to running.", tags: null, advice: SecondsBuckets);
 
-    static WorkflowyDiagnostics() =>
-        Meter.CreateObservableGauge("workflowy.ready_queue.depth", static () => ReadyDepth(), "{task}", "Tasks ready and waiting for a worker, over all runs.");
+    /// <summary>The ready-queue gauge; runs register for it only while it has a listener.</summary>
+    internal static readonly ObservableGauge<long> QueueDepth =
+        Meter.CreateObservableGauge("workflowy.ready_queue.depth", static () => ReadyDepth(), "{task}", "Tasks ready and waiting for a worker, over the runs started while it was listened to.");
 
     internal static bool MetricsEnabled => Started.Enabled || QueueWait.Enabled || Duration.Enabled;
 

@@ -42,10 +42,12 @@ public abstract partial class WorkflowRun
     private TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _cancellation = new();
     private Channel<TaskHandle>? _ready;
+    private WorkerPool? _pool;
     private CancellationTokenRegistration _callerRegistration;
     private CancellationToken _callerToken;
     private ExecutionContext? _context;
     private int _detached;
+    private bool _gauged;
     private Activity? _activity;
 
     /// <summary>Creates a run of <paramref name="graph"/>; called by generated code.</summary>
@@ -59,10 +61,9 @@ public abstract partial class WorkflowRun
         ArgumentNullException.ThrowIfNull(graph);
         Graph = graph;
         Runner = runner ?? WorkflowRunner.Default;
-        RunId = Guid.NewGuid().ToString("N");
         _open = open;
         _staticCount = graph.Count;
-        _tasks = new HandleList(graph.Count);
+        _tasks = new HandleList(Math.Max(graph.Count, open ? 16 : 1));
         _taskCount = graph.Count;
         _counts = (long)(graph.Count + (open ? 1 : 0)) << 32;
     }
@@ -83,7 +84,14 @@ public abstract partial class WorkflowRun
     public WorkflowRunner Runner { get; }
 
     /// <summary>This run's id.</summary>
-    public string RunId { get; private set; }
+    public string RunId
+    {
+        get => Volatile.Read(ref _runId) ?? Interlocked.CompareExchange(ref _runId, Guid.NewGuid().ToString("N"), null) ?? _runId!;
+        private set => Volatile.Write(ref _runId, value);
+    }
+
+    // Made on first use: a run nobody asks about (no store, no logs, no errors) never formats a Guid.
+    private string? _runId;
 
     /// <summary>The task whose body started this run, if it was started from inside a task (a nested run).</summary>
     public TaskHandle? Parent { get; private set; }
@@ -133,6 +141,12 @@ public abstract partial class WorkflowRun
         catch (ObjectDisposedException)
         {
             // The run has ended.
+        }
+
+        if (Volatile.Read(ref _phase) == RunActive)
+        {
+            // Before the run starts, Start does this when it finds the run cancelled.
+            CancelNotStarted();
         }
     }
 
@@ -451,7 +465,11 @@ public abstract partial class WorkflowRun
             Activity.Current = previous;
         }
 
-        ActiveRuns.TryAdd(this, 0);
+        if (WorkflowyDiagnostics.QueueDepth.Enabled)
+        {
+            _gauged = true;
+            ActiveRuns.TryAdd(this, 0);
+        }
         _context = ExecutionContext.Capture();
         _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
         {
@@ -459,13 +477,18 @@ public abstract partial class WorkflowRun
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
+        _pool = new WorkerPool(_ready, Math.Max(1, Runner.MaxWorkers));
 
-        var cancellation = _cancellation;
-        cancellation.Token.UnsafeRegister(static state => ((WorkflowRun)state!).CancelNotStarted(), this);
         if (cancellationToken.CanBeCanceled)
         {
             _callerToken = cancellationToken;
             _callerRegistration = cancellationToken.UnsafeRegister(static state => ((WorkflowRun)state!).Cancel(), this);
+        }
+
+        if (_cancellation.IsCancellationRequested)
+        {
+            // Cancelled before it started: its tasks never run.
+            CancelNotStarted();
         }
 
         var counts = Volatile.Read(ref _counts);
@@ -496,15 +519,73 @@ public abstract partial class WorkflowRun
             }
         }
 
-        var workers = _open ? Runner.MaxWorkers : Math.Min(Runner.MaxWorkers, Math.Max(1, _taskCount));
-        for (var i = 0; i < workers; i++)
+        // Workers start with the work (see Enqueue), so a run that never has two tasks ready never starts a second.
+    }
+
+    private void StartWorker()
+    {
+        var pool = _pool!;
+        Interlocked.Increment(ref pool.Started);
+        QueueWorker(pool);
+    }
+
+    /// <summary>
+    /// Queues a worker loop that runs in the run's execution context (the one it was started in), whatever the
+    /// context of the thread that starts it: a body's thread, a timer.
+    /// </summary>
+    private void QueueWorker(WorkerPool pool) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                if (state.Run._context is { } context)
+                {
+                    ExecutionContext.Run(context, static s => { var (run, p) = ((WorkflowRun, WorkerPool))s!; _ = run.WorkerLoopAsync(p); }, state);
+                }
+                else
+                {
+                    _ = state.Run.WorkerLoopAsync(state.Pool);
+                }
+            },
+            (Run: this, Pool: pool),
+            preferLocal: false);
+
+    /// <summary>Starts another worker when a task is queued, no worker is idle, and fewer than MaxWorkers have started.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MaybeStartWorker()
+    {
+        var pool = _pool!;
+        if (Volatile.Read(ref pool.Idle) == 0 && Volatile.Read(ref pool.Started) < pool.Max)
         {
-            StartWorker();
+            TryStartWorker(pool);
         }
     }
 
-    private void StartWorker() =>
-        ThreadPool.QueueUserWorkItem(static run => _ = run.WorkerLoopAsync(), this, preferLocal: false);
+    private void TryStartWorker(WorkerPool pool)
+    {
+        while (true)
+        {
+            var started = Volatile.Read(ref pool.Started);
+            if (started >= pool.Max)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref pool.Started, started + 1, started) == started)
+            {
+                QueueWorker(pool);
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass's ready channel and its workers: how many started (up to Max) and how many wait for work.</summary>
+    private sealed class WorkerPool(Channel<TaskHandle> ready, int max)
+    {
+        public readonly Channel<TaskHandle> Ready = ready;
+        public readonly int Max = max;
+        public int Started;
+        public int Idle;
+    }
 
     private TaskHandle Register(int index, TaskHandle handle)
     {
@@ -519,12 +600,12 @@ public abstract partial class WorkflowRun
         _ => backend,
     };
 
-    private async Task WorkerLoopAsync()
+    private async Task WorkerLoopAsync(WorkerPool pool)
     {
-        var reader = _ready!.Reader;
+        var reader = pool.Ready.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
                 // The worker holds one in-flight count while it takes tasks, not one per task (see Step).
                 Enter();
@@ -544,6 +625,22 @@ public abstract partial class WorkflowRun
                 }
 
                 if (retire)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref pool.Idle);
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref pool.Idle);
+                }
+
+                if (!more)
                 {
                     return;
                 }
@@ -1353,7 +1450,10 @@ public abstract partial class WorkflowRun
         {
             // The run ended (aborted) before this task could start: it never ran.
             NotStartedOnAbort(handle);
+            return;
         }
+
+        MaybeStartWorker();
     }
 
     private void NotStartedOnAbort(TaskHandle handle)
@@ -1562,7 +1662,10 @@ public abstract partial class WorkflowRun
         }
 
         CompleteObservers();
-        ActiveRuns.TryRemove(this, out _);
+        if (_gauged)
+        {
+            ActiveRuns.TryRemove(this, out _);
+        }
         if (Interlocked.Exchange(ref _activity, null) is { } activity)
         {
             var outcome = Failure is not null ? "failed" : _cancellation.IsCancellationRequested ? "cancelled" : "completed";
