@@ -14,6 +14,9 @@ public static class Sizes
         {
             ("TaskHandle<int>", typeof(TaskHandle<int>)),
             ("TaskHandle", typeof(TaskHandle)),
+            ("SubmittedTask<int> (Submit(() => ...))", runtime.GetType("Workflowy.SubmittedTask`1")!.MakeGenericType(typeof(int))),
+            ("SubmittedTask<int, int> (Submit(a, x => ...))", runtime.GetType("Workflowy.SubmittedTask`2")!.MakeGenericType(typeof(int), typeof(int))),
+            ("SubmittedTask<int, int, int> (Submit(a, b, ...))", runtime.GetType("Workflowy.SubmittedTask`3")!.MakeGenericType(typeof(int), typeof(int), typeof(int))),
             ("TaskContext", typeof(TaskContext)),
             ("ThroughlineFrame", typeof(ThroughlineFrame)),
             ("List<TaskHandle>", typeof(List<TaskHandle>)),
@@ -21,7 +24,7 @@ public static class Sizes
         };
         foreach (var (name, type) in types)
         {
-            Console.WriteLine($"{name,-34} {SizeOf(type),5} B");
+            Console.WriteLine($"{name,-48} {SizeOf(type),5} B");
         }
 
         Console.WriteLine($"{"string 'task-12345'",-34} {SizeOfString("task-12345"),5} B");
