@@ -215,7 +215,10 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Cancels the runs still going, waits for them to end, stops the serial worker and refuses new runs.</summary>
+    /// <summary>
+    /// Cancels the runs still going (completing runs of dynamic tasks, so they take no more submissions), waits for them
+    /// to end, stops the serial worker and refuses new runs. A body that ignores its cancellation token is waited for.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         DynamicRun? ambient;
@@ -235,6 +238,9 @@ public sealed class WorkflowRunner : IAsyncDisposable
         foreach (var run in runs)
         {
             run.Cancel();
+
+            // A run of dynamic tasks never completed by its owner would otherwise wait for submissions forever.
+            (run as DynamicRun)?.Complete();
         }
 
         foreach (var run in runs)

@@ -248,6 +248,28 @@ public class RuntimeTests
     }
 
     [Fact]
+    public async Task DisposingTheRunner_EndsARunOfDynamicTasksNeverCompleted_CancellingWhatDidNotStart()
+    {
+        var runner = new WorkflowRunner();
+        var run = runner.CreateRun("left-open");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = run.Submit(async context =>
+        {
+            started.SetResult();
+            await Task.Delay(Timeout, context.CancellationToken);
+        });
+        var waiting = run.Submit(static () => 1, running);
+        await started.Task.WaitAsync(Timeout);
+
+        await runner.DisposeAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.True(run.HasEnded);
+        Assert.Equal(TaskState.Cancelled, running.State);
+        Assert.Equal(TaskState.Cancelled, waiting.State);
+        Assert.Throws<InvalidOperationException>(() => run.Submit(static () => 2));
+    }
+
+    [Fact]
     public void GeneratedGraph_DescribesTheWorkflow()
     {
         var graph = DiamondWorkflow.DiamondWorkflowRun.Definition;

@@ -61,13 +61,23 @@ public class SubmitOverloadTests
             seen.Enqueue($"twoAsync {x}{y}");
         });
         var after = run.Submit(static () => 0, oneAsync, twoAsync);
-        await one.AsTask().WaitAsync(Guard);
-        await two.AsTask().WaitAsync(Guard);
+        try
+        {
+            await one.AsTask().WaitAsync(Guard);
+            await two.AsTask().WaitAsync(Guard);
 
-        Assert.Equal(TaskState.Running, oneAsync.State);
-        Assert.Equal(TaskState.Pending, after.State);
-        gate.SetResult(0);
-        run.Complete();
+            // The async bodies cannot end before the gate opens (they may not have started yet: no state is asserted
+            // beyond "not terminal"), so neither can the task after them.
+            Assert.False(oneAsync.IsTerminal);
+            Assert.False(twoAsync.IsTerminal);
+            Assert.Equal(TaskState.Pending, after.State);
+        }
+        finally
+        {
+            gate.TrySetResult(0);
+            run.Complete();
+        }
+
         await run.Completion.WaitAsync(Guard);
 
         Assert.Equal(new[] { "one 2", "oneAsync 2", "two 2b", "twoAsync 2b" }, seen.Order());
