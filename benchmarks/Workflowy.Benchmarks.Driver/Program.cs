@@ -69,6 +69,7 @@ foreach (var (key, dag) in dags)
             "oneblock" when key == "D" => () => DataflowGraphs.OneBlockFanOutFanInAsync(dag.Count - 2),
             "minimal" => () => MinimalScheduler.RunAsync(dag, Environment.ProcessorCount),
             "workflowy" => () => WorkflowySubmit.RunAsync(runner, dag),
+            "deferred" => () => WorkflowySubmit.RunAsync(runner, dag, startNow: false),
             _ => null!,
         };
         if (run is null)

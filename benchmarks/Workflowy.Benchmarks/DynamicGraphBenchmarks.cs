@@ -54,6 +54,9 @@ public abstract class DynamicGraphBenchmarks
     /// <summary>Workflowy: <c>CreateRun</c>, <c>Submit</c> per node, <c>Complete</c>, <c>await Completion</c>.</summary>
     protected async Task<int> RunWorkflowy() => Check(await WorkflowySubmit.RunAsync(_runner, Graph).ConfigureAwait(false));
 
+    /// <summary>Workflowy, the whole graph submitted to a run created with <c>startNow: false</c>, then started.</summary>
+    protected async Task<int> RunWorkflowySubmitThenStart() => Check(await WorkflowySubmit.RunAsync(_runner, Graph, startNow: false).ConfigureAwait(false));
+
     /// <summary>Fails the benchmark when an implementation computed a wrong result.</summary>
     protected int Check(int checksum) => checksum == _expected
         ? checksum
@@ -91,6 +94,10 @@ public class IndependentTasks : DynamicGraphBenchmarks
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
     public Task<int> Workflowy() => RunWorkflowy();
+
+    /// <summary>Workflowy: the graph submitted to a run that starts after (<c>CreateRun(name, startNow: false)</c>).</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> WorkflowySubmitThenStart() => RunWorkflowySubmitThenStart();
 }
 
 /// <summary>(B) A chain of 10,000 tasks, each consuming the previous result.</summary>
@@ -120,6 +127,10 @@ public class ChainOfTasks : DynamicGraphBenchmarks
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
     public Task<int> Workflowy() => RunWorkflowy();
+
+    /// <summary>Workflowy: the graph submitted to a run that starts after (<c>CreateRun(name, startNow: false)</c>).</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> WorkflowySubmitThenStart() => RunWorkflowySubmitThenStart();
 }
 
 /// <summary>(C) 100 layers of 1,000 tasks, each depending on 2 tasks of the previous layer (fixed seed).</summary>
@@ -151,6 +162,10 @@ public class LayeredTasks : DynamicGraphBenchmarks
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
     public Task<int> Workflowy() => RunWorkflowy();
+
+    /// <summary>Workflowy: the graph submitted to a run that starts after (<c>CreateRun(name, startNow: false)</c>).</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> WorkflowySubmitThenStart() => RunWorkflowySubmitThenStart();
 }
 
 /// <summary>(D) 1 → 10,000 → 1: one task, 10,000 depending on it, one depending on them all.</summary>
@@ -185,4 +200,8 @@ public class FanOutFanIn : DynamicGraphBenchmarks
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
     public Task<int> Workflowy() => RunWorkflowy();
+
+    /// <summary>Workflowy: the graph submitted to a run that starts after (<c>CreateRun(name, startNow: false)</c>).</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> WorkflowySubmitThenStart() => RunWorkflowySubmitThenStart();
 }

@@ -387,20 +387,57 @@ public abstract partial class WorkflowRun
 }
 
 /// <summary>
-/// A run of dynamic tasks only (<see cref="WorkflowRunner.CreateRun"/>). It stays open for submissions until
+/// A run of dynamic tasks only (<see cref="WorkflowRunner.CreateRun(string)"/>). It stays open for submissions until
 /// <see cref="Complete"/> is called, then ends when its tasks are terminal.
 /// </summary>
 public sealed class DynamicRun : WorkflowRun
 {
-    internal DynamicRun(string name, WorkflowRunner runner, string? runId = null)
+    private int _begun;
+
+    internal DynamicRun(string name, WorkflowRunner runner, string? runId = null, bool startNow = true)
         : base(WorkflowGraph.Empty(name), runner, open: true)
     {
         UseRunId(runId);
+        if (startNow)
+        {
+            Start();
+        }
+        else
+        {
+            // Submissions made before Start run in the creator's context, like the run's own.
+            CaptureContext();
+        }
+    }
+
+    /// <summary>
+    /// Starts a run created with <c>startNow: false</c> (<see cref="WorkflowRunner.CreateRun(string, bool)"/>): the
+    /// tasks submitted so far that have no unfinished dependency are queued together, and the rest follow as their
+    /// dependencies end. Submitting a whole graph first and starting it after is cheaper than racing the workers with
+    /// it: a chain then runs on one worker without a hand-over per task. Throws if the run has started.
+    /// </summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _begun, 1) != 0)
+        {
+            throw new InvalidOperationException($"{this} has already started.");
+        }
+
         Begin(CancellationToken.None);
     }
 
-    /// <summary>No more submissions from outside its tasks: the run ends once every task is terminal.</summary>
-    public void Complete() => ReleaseHold();
+    /// <summary>
+    /// No more submissions from outside its tasks: the run ends once every task is terminal. A run not started yet is
+    /// started.
+    /// </summary>
+    public void Complete()
+    {
+        if (Volatile.Read(ref _begun) == 0 && Interlocked.Exchange(ref _begun, 1) == 0)
+        {
+            Begin(CancellationToken.None);
+        }
+
+        ReleaseHold();
+    }
 
     /// <summary>Completes the run and waits for it to end.</summary>
     public Task CompleteAsync()

@@ -13,7 +13,7 @@ namespace Workflowy;
 /// <summary>
 /// One run of a workflow: the tasks of its generated graph plus any task submitted to it. The generator derives a
 /// typed run class from it per workflow (<c>MyWorkflowRun</c>) with one <see cref="TaskHandle{T}"/> property per
-/// task; <see cref="WorkflowRunner.CreateRun"/> makes a run of dynamic tasks only.
+/// task; <see cref="WorkflowRunner.CreateRun(string)"/> makes a run of dynamic tasks only.
 /// </summary>
 /// <remarks>
 /// Scheduling: an in-degree counter per task, a <see cref="Channel{T}"/> of ready tasks and
@@ -470,7 +470,11 @@ public abstract partial class WorkflowRun
             _gauged = true;
             ActiveRuns.TryAdd(this, 0);
         }
-        _context = ExecutionContext.Capture();
+        if (!_open || _context is null)
+        {
+            // A run of dynamic tasks keeps the context it was created in (see CaptureContext).
+            _context = ExecutionContext.Capture();
+        }
         _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
         {
             SingleReader = false,
@@ -521,6 +525,9 @@ public abstract partial class WorkflowRun
 
         // Workers start with the work (see Enqueue), so a run that never has two tasks ready never starts a second.
     }
+
+    /// <summary>Captures the execution context the run's bodies run in before it starts (a deferred run of dynamic tasks).</summary>
+    private protected void CaptureContext() => _context = ExecutionContext.Capture();
 
     private void StartWorker()
     {

@@ -143,6 +143,17 @@ public sealed class WorkflowRunner : IAsyncDisposable
     }
 
     /// <summary>
+    /// Creates a run of dynamic tasks that starts now, or (<paramref name="startNow"/> false) only at
+    /// <see cref="DynamicRun.Start"/> or <see cref="DynamicRun.Complete"/>: tasks submitted before then wait, so a whole
+    /// graph can be submitted first and handed to the workers at once.
+    /// </summary>
+    public DynamicRun CreateRun(string name, bool startNow)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return new DynamicRun(name, this, runId: null, startNow);
+    }
+
+    /// <summary>
     /// Submits a task: inside a task body, to that task's run (as its child); elsewhere, to this runner's own
     /// dynamic run, which lives until the runner is disposed.
     /// </summary>

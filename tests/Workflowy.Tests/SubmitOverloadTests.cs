@@ -153,6 +153,52 @@ public class SubmitOverloadTests
     }
 
     [Fact]
+    public async Task DeferredRun_RunsNothingBeforeStart_ThenTheWholeGraph_AndStartsOnlyOnce()
+    {
+        await using var runner = Runner(ErrorPolicy.Raise);
+        var run = runner.CreateRun("deferred", startNow: false);
+        var calls = 0;
+        var first = run.Submit(() => Interlocked.Increment(ref calls));
+        var chain = first;
+        for (var i = 0; i < 1_000; i++)
+        {
+            chain = run.Submit(chain, static x => x + 1);
+        }
+
+        var fan = Enumerable.Range(0, 100).Select(_ => run.Submit(first, static x => x * 2)).ToArray();
+        var joined = run.Submit(fan, static xs => xs.Sum());
+        await Task.Delay(50);
+
+        Assert.Equal(0, Volatile.Read(ref calls));
+        Assert.All(run.Tasks, t => Assert.Equal(TaskState.Pending, t.State));
+        Assert.False(run.HasEnded);
+        run.Start();
+        Assert.Throws<InvalidOperationException>(run.Start);
+        var late = run.Submit(joined, static j => j + 1);
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+
+        Assert.Equal(1, calls);
+        Assert.Equal(1_001, chain.Result);
+        Assert.Equal(200, joined.Result);
+        Assert.Equal(201, late.Result);
+    }
+
+    [Fact]
+    public async Task DeferredRun_CompletedWithoutStart_StartsAndEnds()
+    {
+        await using var runner = Runner(ErrorPolicy.Raise);
+        var run = runner.CreateRun("deferred", startNow: false);
+        var value = run.Submit(static () => 21);
+        var doubled = run.Submit(value, static v => v * 2);
+
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(42, doubled.Result);
+        Assert.Throws<InvalidOperationException>(run.Start);
+    }
+
+    [Fact]
     public async Task Chain_AsyncBody_IsAwaited_AndItsResultStored()
     {
         await using var runner = Runner(ErrorPolicy.Raise);

@@ -10,10 +10,16 @@ namespace Workflowy.Benchmarks.Graphs;
 public static class WorkflowySubmit
 {
     /// <summary>Submits every node in index order (the run executes them as they become ready) and returns the checksum.</summary>
-    public static async Task<int> RunAsync(WorkflowRunner runner, Dag dag)
+    public static Task<int> RunAsync(WorkflowRunner runner, Dag dag) => RunAsync(runner, dag, startNow: true);
+
+    /// <summary>
+    /// As <see cref="RunAsync(WorkflowRunner, Dag)"/>, with the run created by <c>runner.CreateRun(name, startNow)</c>:
+    /// false submits the whole graph before the workers see any of it (<c>Complete()</c> starts the run).
+    /// </summary>
+    public static async Task<int> RunAsync(WorkflowRunner runner, Dag dag, bool startNow)
     {
         var dependencies = dag.Dependencies;
-        var run = runner.CreateRun("bench");
+        var run = runner.CreateRun("bench", startNow);
         var handles = new TaskHandle<int>[dependencies.Length];
         for (var i = 0; i < handles.Length; i++)
         {
