@@ -32,7 +32,10 @@ internal static class DependencyList
     };
 }
 
-/// <summary>Reads a dependency's result for a body that takes it as a parameter: default when it did not complete.</summary>
+/// <summary>
+/// A dependency's result for a body that takes it as a parameter (default when it did not complete), and a body's
+/// result stored on its handle; shared by submitted tasks and generated graph code.
+/// </summary>
 internal static class DependencyResult
 {
     public static T Of<T>(TaskHandle<T> handle) => handle.State == TaskState.Completed ? handle.ResultValue : default!;

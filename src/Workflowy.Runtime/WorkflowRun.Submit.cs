@@ -330,18 +330,7 @@ public abstract partial class WorkflowRun
         {
             var index = _taskCount;
             handle.SetIndex(index);
-            if (options.Key is null && parent is null)
-            {
-                // The common case, kept inline: the next top-level ordinal, stored only if it is not the index's.
-                if (++_topLevelSubmissions != index - _staticCount + 1)
-                {
-                    handle.Extras.KeyOrdinal = _topLevelSubmissions;
-                }
-            }
-            else
-            {
-                AssignKey(handle, options, parent);
-            }
+            AssignKey(handle, options, parent);
             _tasks[index] = handle;
             _taskCount = index + 1;
         }

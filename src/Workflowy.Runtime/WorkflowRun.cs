@@ -41,7 +41,6 @@ public abstract partial class WorkflowRun
     private Exception? _failure;
     private TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _cancellation = new();
-    private Channel<TaskHandle>? _ready;
     private WorkerPool? _pool;
     private CancellationTokenRegistration _callerRegistration;
     private CancellationToken _callerToken;
@@ -328,7 +327,7 @@ public abstract partial class WorkflowRun
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static T ResultOf<T>(TaskHandle<T> handle) => handle.State == TaskState.Completed ? handle.ResultValue : default!;
+    protected static T ResultOf<T>(TaskHandle<T> handle) => DependencyResult.Of(handle);
 
     /// <summary>The result of a value-type dependency for a <c>T?</c> parameter: null when it did not complete; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -349,16 +348,7 @@ public abstract partial class WorkflowRun
     protected static ValueTask Store<T>(TaskHandle<T> handle, Task<T> task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (task.IsCompletedSuccessfully)
-        {
-            handle.ResultValue = task.Result;
-            return default;
-        }
-
-        return StoreSlow(handle, task);
-
-        static async ValueTask StoreSlow(TaskHandle<T> handle, Task<T> task) =>
-            handle.ResultValue = await task.ConfigureAwait(false);
+        return DependencyResult.Store(handle, task);
     }
 
     /// <summary>Stores the result of a <see cref="ValueTask{T}"/>; called by generated code.</summary>
@@ -475,13 +465,13 @@ public abstract partial class WorkflowRun
             // A run of dynamic tasks keeps the context it was created in (see CaptureContext).
             _context = ExecutionContext.Capture();
         }
-        _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
+        var ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
         {
             SingleReader = false,
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
-        _pool = new WorkerPool(_ready, Math.Max(1, Runner.MaxWorkers));
+        _pool = new WorkerPool(ready, Math.Max(1, Runner.MaxWorkers));
 
         if (cancellationToken.CanBeCanceled)
         {
@@ -767,6 +757,15 @@ public abstract partial class WorkflowRun
         return RunAttempt(handle, state, attempt, serial, out retire);
     }
 
+    /// <summary>Gives the task an in-flight count of its own, unless it holds one already (an attempt that outlives the step).</summary>
+    private void HoldFlight(TaskHandle handle)
+    {
+        if (!handle.MarkHoldsFlight())
+        {
+            Enter();
+        }
+    }
+
     /// <summary>A task leaving its retry wait gives back the count it held across it: this thread's count covers it now.</summary>
     private void ReleaseRetryFlight(TaskHandle handle, TaskState from)
     {
@@ -1038,10 +1037,7 @@ public abstract partial class WorkflowRun
     private void FinishLater(TaskHandle handle, int attempt, ValueTask body)
     {
         // The attempt outlives this thread's step: it holds an in-flight count until the task is terminal.
-        if (!handle.MarkHoldsFlight())
-        {
-            Enter();
-        }
+        HoldFlight(handle);
 
         var awaiter = body.ConfigureAwait(false).GetAwaiter();
         awaiter.UnsafeOnCompleted(() =>
@@ -1196,10 +1192,7 @@ public abstract partial class WorkflowRun
     private void ScheduleRetry(TaskHandle handle, int attempt, Exception error)
     {
         // The wait outlives this thread's step: the task holds an in-flight count until its next attempt starts.
-        if (!handle.MarkHoldsFlight())
-        {
-            Enter();
-        }
+        HoldFlight(handle);
 
         handle.SetException(error);
         var options = handle.Options;
@@ -1453,7 +1446,7 @@ public abstract partial class WorkflowRun
             handle.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
         }
 
-        if (!_ready!.Writer.TryWrite(handle))
+        if (!_pool!.Ready.Writer.TryWrite(handle))
         {
             // The run ended (aborted) before this task could start: it never ran.
             NotStartedOnAbort(handle);
@@ -1653,7 +1646,7 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        _ready?.Writer.TryComplete();
+        _pool?.Ready.Writer.TryComplete();
         _callerRegistration.Dispose();
         HandleList tasks;
         int count;
@@ -1742,7 +1735,7 @@ public abstract partial class WorkflowRun
     internal static readonly System.Collections.Concurrent.ConcurrentDictionary<WorkflowRun, byte> ActiveRuns = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The number of ready tasks waiting in this run's channel.</summary>
-    internal int ReadyCount => _ready is { } ready && !HasEnded ? ready.Reader.Count : 0;
+    internal int ReadyCount => _pool is { } pool && !HasEnded ? pool.Ready.Reader.Count : 0;
 
     private sealed class TimeoutState(TaskHandle handle, int attempt, TimeSpan timeout)
     {
