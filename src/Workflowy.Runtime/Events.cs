@@ -12,6 +12,7 @@ public sealed class TaskStateChangedEventArgs : EventArgs
         NewState = newState;
         Attempt = task.Attempts;
         Exception = task.Exception;
+        NextAttemptAt = newState == TaskState.Retrying ? task.ExtrasOrNull?.NextAttemptAt : null;
     }
 
     /// <summary>The task.</summary>
@@ -28,6 +29,9 @@ public sealed class TaskStateChangedEventArgs : EventArgs
 
     /// <summary>The task's exception at the time of the change (for failures, cancellations and retries: the failure).</summary>
     public Exception? Exception { get; }
+
+    /// <summary>For a change to <see cref="TaskState.Retrying"/>: when the next attempt is due (runner's clock); else null.</summary>
+    public DateTimeOffset? NextAttemptAt { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Task.Name}: {OldState} -> {NewState}";
@@ -51,4 +55,29 @@ public sealed class TaskProgressEventArgs : EventArgs
 
     /// <summary>The message, if any.</summary>
     public string? Message { get; }
+}
+
+/// <summary>A run of a runner started or ended (<see cref="WorkflowRunner.RunStarted"/>, <see cref="WorkflowRunner.RunEnded"/>).</summary>
+public sealed class WorkflowRunEventArgs : EventArgs
+{
+    internal WorkflowRunEventArgs(WorkflowRun run) => Run = run;
+
+    /// <summary>The run.</summary>
+    public WorkflowRun Run { get; }
+}
+
+/// <summary>An event was published to a runner (<see cref="WorkflowRunner.EventPublished"/>).</summary>
+public sealed class WorkflowEventPublishedEventArgs : EventArgs
+{
+    internal WorkflowEventPublishedEventArgs(string name, string payloadJson)
+    {
+        Name = name;
+        PayloadJson = payloadJson;
+    }
+
+    /// <summary>The event's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Its payload, as JSON.</summary>
+    public string PayloadJson { get; }
 }

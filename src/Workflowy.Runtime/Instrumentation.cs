@@ -69,10 +69,18 @@ public static class WorkflowyDiagnostics
 
     private static long ReadyDepth()
     {
+        // The queues are the runners' executors, shared by their runs: each counted once.
         long depth = 0;
+        var runners = new HashSet<WorkflowRunner>(ReferenceEqualityComparer.Instance);
         foreach (var run in WorkflowRun.ActiveRuns.Keys)
         {
-            depth += run.ReadyCount;
+            if (runners.Add(run.Runner))
+            {
+                foreach (var backend in BackendTable.Executable)
+                {
+                    depth += run.Runner.ExecutorOf(backend).QueuedCount;
+                }
+            }
         }
 
         return depth;

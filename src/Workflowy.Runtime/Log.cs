@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "The checkpoint of run {RunId} could not be stored; the run goes on")]
     public static partial void StoreFailed(ILogger logger, string runId, Exception exception);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} completed, but its result could not be serialised for the checkpoint; a resumed run runs it again")]
+    public static partial void ResultNotStored(ILogger logger, string task, string runId, Exception exception);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "A handler of {Event} on run {RunId} threw; the run goes on")]
     public static partial void HandlerFailed(ILogger logger, string @event, string runId, Exception exception);
 }

@@ -87,13 +87,13 @@ internal sealed class SubmittedTask<T> : TaskHandle<T>
         switch (_body)
         {
             case Func<TaskContext, T> sync:
-                ResultValue = sync(GetBodyContext());
+                ResultValue = sync(GetBodyContext(token));
                 return default;
             case Func<T> plain:
                 ResultValue = plain();
                 return default;
             case Func<TaskContext, Task<T>> async:
-                return DependencyResult.Store(this, async(GetBodyContext()));
+                return DependencyResult.Store(this, async(GetBodyContext(token)));
             default:
                 return DependencyResult.Store(this, ((Func<Task<T>>)_body)());
         }
@@ -122,13 +122,13 @@ internal sealed class SubmittedTask : TaskHandle
         switch (_body)
         {
             case Action<TaskContext> sync:
-                sync(GetBodyContext());
+                sync(GetBodyContext(token));
                 return default;
             case Action plain:
                 plain();
                 return default;
             case Func<TaskContext, Task> async:
-                return DependencyResult.Await(this, async(GetBodyContext()));
+                return DependencyResult.Await(this, async(GetBodyContext(token)));
             default:
                 return DependencyResult.Await(this, ((Func<Task>)_body)());
         }

@@ -14,11 +14,13 @@ namespace Workflowy;
 public sealed class TaskContext
 {
     private readonly TaskHandle _handle;
+    private readonly CancellationToken _attemptToken;
 
-    internal TaskContext(TaskHandle handle, int attempt)
+    internal TaskContext(TaskHandle handle, int attempt, CancellationToken attemptToken = default)
     {
         _handle = handle;
         Attempt = attempt;
+        _attemptToken = attemptToken;
     }
 
     /// <summary>The context of the task whose body is running here, or null outside task bodies.</summary>
@@ -42,7 +44,7 @@ public sealed class TaskContext
     public int Attempt { get; }
 
     /// <summary>Signalled when the task, its run, its runner or its parent is cancelled, or the attempt times out.</summary>
-    public CancellationToken CancellationToken => _handle.AttemptToken();
+    public CancellationToken CancellationToken => _attemptToken.CanBeCanceled ? _attemptToken : _handle.AttemptToken();
 
     /// <summary>This task's handle.</summary>
     public TaskHandle Task => _handle;

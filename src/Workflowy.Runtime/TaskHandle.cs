@@ -11,21 +11,22 @@ namespace Workflowy;
 /// One task of one run: its state, attempts, progress and error, awaitable until it is terminal.
 /// Tasks with a result get a <see cref="TaskHandle{T}"/>.
 /// </summary>
-public class TaskHandle
+public partial class TaskHandle
 {
     private static readonly object Sealed = new();
 
     // _state: the TaskState in the low byte and the attempt count above it, so that starting an attempt is one atomic
-    // operation. _word: the backend and the flags below. The hot part of a handle is its run, these two words, its
-    // counters, its dependents and the extras pointer; everything else is in the extras.
-    private const int BackendMask = 0x3;
-    private const int ReturnsTaskFlag = 1 << 2;
-    private const int ObservesCancellationFlag = 1 << 3;
-    private const int IncompleteDependencyFlag = 1 << 4;
-    private const int DetachedFlag = 1 << 5;
-    private const int AbandonedFlag = 1 << 6;
-    private const int CancelRequestedFlag = 1 << 7;
-    private const int HoldsFlightFlag = 1 << 8;
+    // operation. _word: the backend in the low byte (a whole byte: every Backend value reads back as itself) and the
+    // flags above it. The hot part of a handle is its run, these two words, its counters, its dependents and the
+    // extras pointer; everything else is in the extras.
+    private const int BackendMask = 0xFF;
+    private const int ReturnsTaskFlag = 1 << 8;
+    private const int ObservesCancellationFlag = 1 << 9;
+    private const int IncompleteDependencyFlag = 1 << 10;
+    private const int DetachedFlag = 1 << 11;
+    private const int AbandonedFlag = 1 << 12;
+    private const int CancelRequestedFlag = 1 << 13;
+    private const int HoldsFlightFlag = 1 << 14;
     private const int StateMask = 0xFF;
     private const int AttemptShift = 8;
 
@@ -41,7 +42,7 @@ public class TaskHandle
     {
         Run = run;
         _index = index;
-        _word = (int)backend
+        _word = (byte)backend
             | (returnsTask ? ReturnsTaskFlag : 0)
             | (observesCancellation ? ObservesCancellationFlag : 0);
     }
@@ -122,8 +123,14 @@ public class TaskHandle
     /// <summary>Why the task failed, was cancelled or skipped; null while it runs or when it completed.</summary>
     public Exception? Exception => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Exception) : null;
 
-    /// <summary>The last progress fraction reported by the body, between 0 and 1.</summary>
-    public double Progress => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Progress) : 0;
+    /// <summary>The last progress fraction reported by the body, between 0 and 1; 1 once the task completed.</summary>
+    public double Progress => State == TaskState.Completed ? 1.0 : ExtrasOrNull is { } extras ? Volatile.Read(ref extras.Progress) : 0;
+
+    /// <summary>
+    /// While the task waits to retry (<see cref="TaskState.Retrying"/>): when its next attempt is due, on the runner's
+    /// clock (<see cref="WorkflowRunner.TimeProvider"/>); null in every other state.
+    /// </summary>
+    public DateTimeOffset? NextAttemptAt => State == TaskState.Retrying ? ExtrasOrNull?.NextAttemptAt : null;
 
     /// <summary>The last progress message reported by the body.</summary>
     public string? ProgressMessage => ExtrasOrNull is { } extras ? Volatile.Read(ref extras.ProgressMessage) : null;
@@ -185,11 +192,18 @@ public class TaskHandle
 
     internal virtual bool HasResult => false;
 
-    /// <summary>The number of dependencies of a submitted task (graph tasks have theirs in the graph).</summary>
-    internal virtual int DependencyCount => 0;
+    /// <summary>Whether this is a task of the run's graph (else a submitted task).</summary>
+    internal bool IsGraphTask => _index < Run.StaticCount;
 
-    /// <summary>The submitted task's dependency at <paramref name="index"/>.</summary>
-    internal virtual TaskHandle GetDependency(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+    /// <summary>How many tasks this one depends on: a graph task's edges, a submitted task's handles.</summary>
+    internal virtual int DependencyCount => IsGraphTask ? Run.Graph.Tasks[_index].DependenciesArray.Length : 0;
+
+    /// <summary>The dependency at <paramref name="index"/> (below <see cref="DependencyCount"/>).</summary>
+    internal virtual TaskHandle GetDependency(int index) =>
+        IsGraphTask ? Run.TaskAt(Run.Graph.Tasks[_index].DependenciesArray[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>The graph indices of the tasks that depend on this one by the graph's edges (none for a submitted task).</summary>
+    internal int[] GraphDependents => IsGraphTask ? Run.Graph.Tasks[_index].DependentsArray : Array.Empty<int>();
 
     /// <summary>Invokes the body once; a graph task's body is the generated <c>ExecuteAsync</c> of its run.</summary>
     internal virtual ValueTask InvokeBody(CancellationToken token) => Run.ExecuteGraphTask(_index, token);
@@ -465,10 +479,10 @@ public class TaskHandle
     internal TaskContext GetContext() => new(this, Attempts);
 
     /// <summary>The context passed to a body that takes one: asking for it enters a synchronous body's frame (see <see cref="Throughline"/>).</summary>
-    internal TaskContext GetBodyContext()
+    internal TaskContext GetBodyContext(CancellationToken attemptToken = default)
     {
         Throughline.EnterIfPending(this);
-        return new(this, Attempts);
+        return new(this, Attempts, attemptToken);
     }
 
     /// <summary>
@@ -525,169 +539,6 @@ public class TaskHandle
         Run.OnProgress(this, fraction, message);
     }
 
-    /// <summary>Adds a dynamic dependent; false if this task is already terminal (its outcome must be applied at once).</summary>
-    /// <remarks>
-    /// The dependents are kept in one field: none, one handle inline (most tasks have one at most), or an array filled
-    /// from the start and ended by its first null slot, grown by doubling under a lock on the array.
-    /// </remarks>
-    internal bool TryAddDependent(TaskHandle dependent)
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _dependents);
-            if (ReferenceEquals(current, Sealed))
-            {
-                return false;
-            }
-
-            if (current is null)
-            {
-                if (Interlocked.CompareExchange(ref _dependents, dependent, null) is null)
-                {
-                    return true;
-                }
-
-                continue;
-            }
-
-            if (current is TaskHandle single)
-            {
-                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, new[] { single, dependent }, single), single))
-                {
-                    return true;
-                }
-
-                continue;
-            }
-
-            var array = (TaskHandle?[])current;
-            lock (array)
-            {
-                if (!ReferenceEquals(Volatile.Read(ref _dependents), array))
-                {
-                    continue;
-                }
-
-                // The filled slots are a prefix: find its end by bisection.
-                int low = 0, high = array.Length;
-                while (low < high)
-                {
-                    var middle = (low + high) >>> 1;
-                    if (array[middle] is null)
-                    {
-                        high = middle;
-                    }
-                    else
-                    {
-                        low = middle + 1;
-                    }
-                }
-
-                var count = low;
-
-                if (count < array.Length)
-                {
-                    Volatile.Write(ref array[count], dependent);
-                    return true;
-                }
-
-                var grown = new TaskHandle?[array.Length * 2];
-                Array.Copy(array, grown, array.Length);
-                grown[count] = dependent;
-
-                // A compare-exchange, not a write: the dependents may have been sealed since the check above (the
-                // sealer then waits for this lock and must find them sealed, not replaced).
-                if (ReferenceEquals(Interlocked.CompareExchange(ref _dependents, grown, array), array))
-                {
-                    return true;
-                }
-
-                continue;
-            }
-        }
-    }
-
-    /// <summary>Seals the dynamic dependents (no more can be added) and returns them: null, one handle, or a null-ended array.</summary>
-    internal object? SealDependents()
-    {
-        var current = Interlocked.Exchange(ref _dependents, Sealed);
-        if (current is TaskHandle?[] array)
-        {
-            lock (array)
-            {
-                // Taking the lock waits for an add in progress.
-                return array;
-            }
-        }
-
-        return current;
-    }
-
-    internal void AddChild(object child)
-    {
-        var extras = Extras;
-        var list = Volatile.Read(ref extras.Children);
-        if (list is null)
-        {
-            var created = new List<object>();
-            list = Interlocked.CompareExchange(ref extras.Children, created, null) ?? created;
-        }
-
-        lock (list)
-        {
-            list.Add(child);
-        }
-
-        if (IsTerminal)
-        {
-            CancelChildren();
-        }
-    }
-
-    internal void RemoveChild(object child)
-    {
-        if (ExtrasOrNull?.Children is { } list)
-        {
-            lock (list)
-            {
-                list.Remove(child);
-            }
-        }
-    }
-
-    /// <summary>Cancels the children (submitted tasks, nested runs) that are not detached.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CancelChildren()
-    {
-        if (ExtrasOrNull?.Children is { } list)
-        {
-            CancelChildren(list);
-        }
-    }
-
-    private static void CancelChildren(List<object> list)
-    {
-
-        object[] children;
-        lock (list)
-        {
-            children = list.ToArray();
-        }
-
-        foreach (var child in children)
-        {
-            switch (child)
-            {
-                case TaskHandle { Detached: false } task:
-                    task.Cancel();
-                    break;
-                case WorkflowRun { IsDetached: false } run:
-                    run.Cancel();
-                    break;
-            }
-        }
-    }
-
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
     internal void SignalCompletion()
     {
@@ -726,107 +577,4 @@ public class TaskHandle
 
     private protected void SetFailure<TResult>(TaskCompletionSource<TResult> tcs, Exception? exception) =>
         tcs.TrySetException(exception ?? new WorkflowException($"Task '{Name}' in run {Run.RunId} ended {State}.") { TaskName = Name, RunId = Run.RunId });
-}
-
-/// <summary>One task with a result of type <typeparamref name="T"/>: awaiting it gives the result.</summary>
-/// <typeparam name="T">The task's result type.</typeparam>
-public class TaskHandle<T> : TaskHandle
-{
-    internal T ResultValue = default!;
-
-    internal TaskHandle(WorkflowRun run, int index, Backend backend, bool returnsTask, bool observesCancellation)
-        : base(run, index, backend, returnsTask, observesCancellation)
-    {
-    }
-
-    /// <summary>
-    /// The result. Throws the task's exception if it failed (or was cancelled or skipped), and
-    /// <see cref="InvalidOperationException"/> if it has not completed (await the handle to wait for it).
-    /// </summary>
-    public T Result
-    {
-        get
-        {
-            ThrowIfNotCompleted();
-            return ResultValue;
-        }
-    }
-
-    internal override bool HasResult => true;
-
-    internal override string? ResultToJson(System.Text.Json.Serialization.JsonSerializerContext? context) =>
-        TypeInfo(context) is { } typeInfo ? System.Text.Json.JsonSerializer.Serialize(ResultValue, typeInfo) : null;
-
-    internal override bool RestoreResultJson(string json, System.Text.Json.Serialization.JsonSerializerContext? context)
-    {
-        if (TypeInfo(context) is not { } typeInfo)
-        {
-            return false;
-        }
-
-        ResultValue = System.Text.Json.JsonSerializer.Deserialize(json, typeInfo)!;
-        return true;
-    }
-
-    private System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>? TypeInfo(System.Text.Json.Serialization.JsonSerializerContext? context) =>
-        Options.ResultTypeInfo as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>
-        ?? context?.GetTypeInfo(typeof(T)) as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>;
-
-    /// <summary>A task that ends with this task's result, or its exception.</summary>
-    public new Task<T> AsTask() => EnsureCompletionSource<T>().Task;
-
-    /// <summary>Awaits the task: gives its result, or throws its exception.</summary>
-    public new TaskAwaiter<T> GetAwaiter() => EnsureCompletionSource<T>().Task.GetAwaiter();
-
-    /// <summary>Waits up to <paramref name="timeout"/> for the result (throws <see cref="TimeoutException"/> if the task is not terminal by then).</summary>
-    public async Task<T> GetResultAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        await AsTask().WaitAsync(timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
-
-    private protected override Task GetCompletionTask() => EnsureCompletionSource<T>().Task;
-
-    private protected override void CompleteSource(object source, TaskState state)
-    {
-        var tcs = (TaskCompletionSource<T>)source;
-        if (state == TaskState.Completed)
-        {
-            tcs.TrySetResult(ResultValue);
-        }
-        else
-        {
-            SetFailure(tcs, Exception);
-        }
-    }
-
-    private protected override void FailSource(object source, Exception? exception) =>
-        SetFailure((TaskCompletionSource<T>)source, exception);
-}
-
-/// <summary>The cold part of a <see cref="TaskHandle"/>: fields few tasks use, allocated on first use.</summary>
-internal sealed class TaskHandleExtras
-{
-    public Exception? Exception;
-    public object? CompletionSource;
-    public CancellationTokenSource? AttemptCancellation;
-    public string? Name;
-    public TaskOptions? Options;
-    public TaskHandle? Parent;
-    public string? Key;
-    public TaskHandle? KeyParent;
-    public int? KeyOrdinal;
-    public ExecutionContext? CapturedContext;
-    public ThroughlineFrame? Frame;
-    public int AttemptClaim;
-    public int InlineThread;
-    public ITimer? TimeoutTimer;
-    public SerialWorker? SerialOwner;
-    public volatile bool SerialPending;
-    public System.Diagnostics.Activity? AttemptActivity;
-    public System.Diagnostics.ActivityContext? ParentActivity;
-    public long ReadyTimestamp;
-    public long StartTimestamp;
-    public DateTimeOffset? StartedAt;
-    public int ChildOrdinal;
-    public List<object>? Children;
-    public double Progress;
-    public string? ProgressMessage;
 }

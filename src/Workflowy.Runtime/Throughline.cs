@@ -26,7 +26,6 @@ public static class Throughline
     public const string ExceptionDataKey = "Workflowy.Throughline";
 
     private static readonly AsyncLocal<ThroughlineFrame?> s_current = new();
-    private static int s_tagging;
 
     /// <summary>
     /// The synchronous body running on this thread, and the execution context it started in. A synchronous body does
@@ -50,7 +49,6 @@ public static class Throughline
     public static Scope Push(string name, IReadOnlyDictionary<string, object?>? properties = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        EnsureTagging();
         var previous = Current;
         s_current.Value = new ThroughlineFrame(name, properties, previous, task: null);
         return new Scope(previous);
@@ -74,7 +72,6 @@ public static class Throughline
     /// <summary>Pushes a task's frame for the duration of a body (the caller restores the execution context).</summary>
     internal static ThroughlineFrame EnterTask(TaskHandle handle, ThroughlineFrame? parent)
     {
-        EnsureTagging();
         var frame = new ThroughlineFrame(handle.Name, null, parent, handle);
         s_current.Value = frame;
         return frame;
@@ -86,7 +83,6 @@ public static class Throughline
     /// </summary>
     internal static PendingBody.Saved EnterPending(TaskHandle handle, ExecutionContext? context)
     {
-        EnsureTagging();
         var pending = t_pending ??= new PendingBody();
         var previous = new PendingBody.Saved(pending, pending.Task, pending.Context);
         pending.Task = handle;
@@ -186,24 +182,19 @@ public static class Throughline
     }
 
     /// <summary>
-    /// Exceptions are tagged where they are thrown (first chance), so a failure three frames deep says what the
-    /// program was doing there, not only at the task's level.
+    /// Tags an exception with the chain active where it was thrown; returns false. Used as an exception filter where
+    /// the runtime catches what a synchronous body threw: filters run before the body's <c>finally</c> blocks, so its
+    /// own frames (<see cref="Push"/> scopes) are still current. No process-wide first-chance handler taxes the
+    /// exceptions the rest of the application throws.
     /// </summary>
-    private static void EnsureTagging()
+    internal static bool TagWhereThrown(Exception exception)
     {
-        if (Volatile.Read(ref s_tagging) != 0 || Interlocked.Exchange(ref s_tagging, 1) != 0)
+        if ((PendingFrame() ?? s_current.Value) is { } frame)
         {
-            return;
+            Tag(exception, frame);
         }
 
-        AppDomain.CurrentDomain.FirstChanceException += static (_, e) =>
-        {
-            var frame = PendingFrame() ?? s_current.Value;
-            if (frame is not null)
-            {
-                Tag(e.Exception, frame);
-            }
-        };
+        return false;
     }
 
     /// <summary>The synchronous body running on a thread (one per thread, reused), and the context it started in.</summary>

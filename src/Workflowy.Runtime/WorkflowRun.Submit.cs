@@ -384,8 +384,18 @@ public sealed class DynamicRun : WorkflowRun
     private int _begun;
 
     internal DynamicRun(string name, WorkflowRunner runner, string? runId = null, bool startNow = true)
+        : this(name, runner, runId, startNow, ambient: false)
+    {
+    }
+
+    private DynamicRun(string name, WorkflowRunner runner, string? runId, bool startNow, bool ambient)
         : base(WorkflowGraph.Empty(name), runner, open: true)
     {
+        if (ambient)
+        {
+            MarkAmbient();
+        }
+
         UseRunId(runId);
         if (startNow)
         {
@@ -397,6 +407,13 @@ public sealed class DynamicRun : WorkflowRun
             CaptureContext();
         }
     }
+
+    /// <summary>
+    /// The runner's own run of dynamic tasks, behind <see cref="WorkflowRunner.Submit{T}(Func{TaskContext, T}, ReadOnlySpan{TaskHandle})"/>:
+    /// unrelated submissions share it, so a failure is raised to whoever awaits the failed task and the other tasks
+    /// still run, whatever the runner's <see cref="ErrorPolicy"/>.
+    /// </summary>
+    internal static DynamicRun CreateAmbient(WorkflowRunner runner) => new("runner", runner, runId: null, startNow: true, ambient: true);
 
     /// <summary>
     /// Starts a run created with <c>startNow: false</c> (<see cref="WorkflowRunner.CreateRun(string, bool)"/>): the

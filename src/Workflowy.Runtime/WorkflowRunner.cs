@@ -19,7 +19,8 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private readonly ErrorPolicy _errorPolicy = ErrorPolicy.Raise;
     private readonly HashSet<WorkflowRun> _active = new(ReferenceEqualityComparer.Instance);
     private readonly bool _tracksRuns;
-    private readonly Lazy<SerialWorker> _serial;
+    private TaskExecutor?[]? _executors;
+    private Dictionary<Backend, TaskExecutor>? _customExecutors;
     private DynamicRun? _ambient;
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly EventHub _events = new();
@@ -34,14 +35,16 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private WorkflowRunner(bool tracksRuns)
     {
         _tracksRuns = tracksRuns;
-        _serial = new Lazy<SerialWorker>(() => new SerialWorker("Workflowy serial worker"), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The runner used when none is given: default options, never disposed.</summary>
     public static WorkflowRunner Default { get; } = new(tracksRuns: false);
 
-    /// <summary>How many worker loops a run uses, i.e. how many task bodies execute at once on threads
-    /// (at least 1; default: the processor count). Async bodies awaiting I/O do not hold a worker.</summary>
+    /// <summary>
+    /// How many task bodies execute at once on the runner's threads, for all its runs together (at least 1; default:
+    /// the processor count): the worker pool of <see cref="Backend.Async"/> has up to this many workers, and
+    /// <see cref="Backend.Thread"/> up to this many dedicated threads. Async bodies awaiting I/O do not hold a worker.
+    /// </summary>
     public int MaxWorkers
     {
         get => _maxWorkers;
@@ -122,7 +125,87 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
     }
 
-    internal SerialWorker Serial => _serial.Value;
+    /// <summary>
+    /// Executors that replace the built-in ones, by backend (a sibling package's executor for its backend). The
+    /// getter gives every backend's executor; <see cref="Backend.Default"/> is resolved before execution and cannot
+    /// have one.
+    /// </summary>
+    public IReadOnlyDictionary<Backend, TaskExecutor> Executors
+    {
+        get
+        {
+            var table = new Dictionary<Backend, TaskExecutor>();
+            foreach (var backend in BackendTable.Executable)
+            {
+                table[backend] = GetExecutor(backend);
+            }
+
+            if (_customExecutors is not null)
+            {
+                foreach (var (backend, executor) in _customExecutors)
+                {
+                    table[backend] = executor;
+                }
+            }
+
+            return table;
+        }
+
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var custom = new Dictionary<Backend, TaskExecutor>();
+            foreach (var (backend, executor) in value)
+            {
+                if (backend == Backend.Default)
+                {
+                    throw new ArgumentException("Backend.Default is resolved to the runner's DefaultBackend before a task runs; give an executor for a concrete backend.", nameof(Executors));
+                }
+
+                custom[backend] = executor ?? throw new ArgumentException($"The executor for {backend} is null.", nameof(Executors));
+            }
+
+            _customExecutors = custom;
+        }
+    }
+
+    /// <summary>The executor that runs the bodies of tasks on <paramref name="backend"/>.</summary>
+    /// <exception cref="ArgumentException">No executor runs that backend (<see cref="Backend.Default"/>, or a value no executor was given for).</exception>
+    public TaskExecutor GetExecutor(Backend backend) =>
+        TryGetExecutor(backend) ?? throw new ArgumentException(
+            backend == Backend.Default
+                ? "Backend.Default is resolved to the runner's DefaultBackend before a task runs."
+                : $"No executor runs backend {backend}; give one in WorkflowRunner.Executors.",
+            nameof(backend));
+
+    /// <summary>The executor of a task's (resolved) backend: the hot path's table lookup.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal TaskExecutor ExecutorOf(Backend backend) =>
+        Volatile.Read(ref _executors) is { } table && table[(byte)backend] is { } executor ? executor : GetExecutor(backend);
+
+    private TaskExecutor? TryGetExecutor(Backend backend)
+    {
+        var table = Volatile.Read(ref _executors) ?? CreateExecutors();
+        return table[(byte)backend];
+    }
+
+    /// <summary>The runner's executors, made on first use (they start no thread until they get work).</summary>
+    private TaskExecutor?[] CreateExecutors()
+    {
+        var table = new TaskExecutor?[256];
+        table[(byte)Backend.Async] = new WorkerPoolExecutor(MaxWorkers);
+        table[(byte)Backend.Thread] = new DedicatedThreadExecutor(MaxWorkers);
+        table[(byte)Backend.Serial] = new SerialExecutor("Workflowy serial worker");
+        if (_customExecutors is not null)
+        {
+            foreach (var (backend, executor) in _customExecutors)
+            {
+                table[(byte)backend] = executor;
+            }
+        }
+
+        return Interlocked.CompareExchange(ref _executors, table, null) ?? table;
+    }
 
     /// <summary>
     /// Raised on every state change of every task of every run of this runner, on the thread that made it (the
@@ -131,6 +214,14 @@ public sealed class WorkflowRunner : IAsyncDisposable
     public event EventHandler<TaskStateChangedEventArgs>? TaskStateChanged;
 
     internal EventHandler<TaskStateChangedEventArgs>? TaskStateChangedHandler => TaskStateChanged;
+
+    /// <summary>
+    /// Raised when a task of any run of this runner reports progress, on the reporting thread (the sender is the run).
+    /// Subscribe before starting runs to see every report, including a graph run's first one.
+    /// </summary>
+    public event EventHandler<TaskProgressEventArgs>? ProgressChanged;
+
+    internal EventHandler<TaskProgressEventArgs>? ProgressChangedHandler => ProgressChanged;
 
     /// <summary>
     /// Creates a run of dynamic tasks: submit to it with <see cref="WorkflowRun.Submit{T}(Func{TaskContext, T}, ReadOnlySpan{TaskHandle})"/>
@@ -209,6 +300,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
         }
 
         _events.Publish(name, payloadJson);
+        Raise(EventPublished, new WorkflowEventPublishedEventArgs(name, payloadJson), nameof(EventPublished), "-");
     }
 
     /// <summary>Publishes an event with a typed payload (see <see cref="PublishEventAsync(string, string, CancellationToken)"/>).</summary>
@@ -266,36 +358,81 @@ public sealed class WorkflowRunner : IAsyncDisposable
             }
         }
 
-        if (_serial.IsValueCreated)
+        if (Volatile.Read(ref _executors) is { } executors)
         {
-            _serial.Value.Dispose();
+            // Only the runner's own executors: one given in Executors belongs to whoever made it.
+            foreach (var backend in BackendTable.Executable)
+            {
+                if (_customExecutors?.ContainsKey(backend) != true)
+                {
+                    executors[(byte)backend]?.Stop();
+                }
+            }
         }
     }
 
+    /// <summary>
+    /// Raised when a run of this runner starts (before its checkpoint is loaded, with a store), on the thread that
+    /// starts it. For hosts, dashboards and schedulers that track runs; a handler that throws is logged and ignored.
+    /// </summary>
+    public event EventHandler<WorkflowRunEventArgs>? RunStarted;
+
+    /// <summary>
+    /// Raised when a run of this runner has ended (every task terminal, or aborted by a failure), on the thread that
+    /// ended it; its <see cref="WorkflowRun.Completion"/> follows once its last checkpoint is stored.
+    /// </summary>
+    public event EventHandler<WorkflowRunEventArgs>? RunEnded;
+
+    /// <summary>
+    /// Raised after an event was published with <see cref="PublishEventAsync(string, string, CancellationToken)"/>
+    /// (and stored, with a store): for triggers that start work on events. A handler that throws is logged and ignored.
+    /// </summary>
+    public event EventHandler<WorkflowEventPublishedEventArgs>? EventPublished;
+
     internal void OnRunStarted(WorkflowRun run)
     {
-        if (!_tracksRuns)
+        if (_tracksRuns)
         {
-            return;
+            lock (_active)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _active.Add(run);
+            }
         }
 
-        lock (_active)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _active.Add(run);
-        }
+        Raise(RunStarted, new WorkflowRunEventArgs(run), nameof(RunStarted), run.RunId);
     }
 
     internal void OnRunEnded(WorkflowRun run)
     {
-        if (!_tracksRuns)
+        if (_tracksRuns)
+        {
+            lock (_active)
+            {
+                _active.Remove(run);
+            }
+        }
+
+        Raise(RunEnded, new WorkflowRunEventArgs(run), nameof(RunEnded), run.RunId);
+    }
+
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name, string runId)
+    {
+        if (handler is null)
         {
             return;
         }
 
-        lock (_active)
+        foreach (var subscriber in handler.GetInvocationList())
         {
-            _active.Remove(run);
+            try
+            {
+                ((EventHandler<TArgs>)subscriber).Invoke(this, args);
+            }
+            catch (Exception ex)
+            {
+                Logging.Safely(Logger, static (logger, s) => Log.HandlerFailed(logger, s.Name, s.RunId, s.Exception), (Name: name, RunId: runId, Exception: ex));
+            }
         }
     }
 
@@ -316,7 +453,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_ambient is null || _ambient.HasEnded)
             {
-                _ambient = CreateRun("runner");
+                _ambient = DynamicRun.CreateAmbient(this);
             }
 
             return _ambient;

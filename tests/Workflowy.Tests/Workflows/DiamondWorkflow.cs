@@ -7,8 +7,8 @@ public sealed partial class DiamondWorkflow
     public int LeftCalls;
     public int RightCalls;
     public int JoinCalls;
-    public volatile bool RightRanOnThreadPool;
-    public volatile bool JoinRanOnThreadPool;
+    public volatile bool RightRanOnDedicatedThread;
+    public volatile bool JoinRanOnDedicatedThread;
 
     [Task]
     public int Source(int seed)
@@ -32,7 +32,7 @@ public sealed partial class DiamondWorkflow
     public long Right(int source)
     {
         Interlocked.Increment(ref RightCalls);
-        RightRanOnThreadPool = Thread.CurrentThread.IsThreadPoolThread;
+        RightRanOnDedicatedThread = !Thread.CurrentThread.IsThreadPoolThread && Thread.CurrentThread.Name == "Workflowy thread worker";
         return source + 1L;
     }
 
@@ -41,7 +41,7 @@ public sealed partial class DiamondWorkflow
     public string Join(string left, long right, string suffix)
     {
         Interlocked.Increment(ref JoinCalls);
-        JoinRanOnThreadPool = Thread.CurrentThread.IsThreadPoolThread;
+        JoinRanOnDedicatedThread = !Thread.CurrentThread.IsThreadPoolThread && Thread.CurrentThread.Name == "Workflowy thread worker";
         return $"{left}|right:{right}|{suffix}";
     }
 }

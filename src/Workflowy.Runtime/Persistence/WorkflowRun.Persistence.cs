@@ -210,16 +210,7 @@ public abstract partial class WorkflowRun
                 continue;
             }
 
-            var pending = 0;
-            foreach (var d in Graph.Tasks[i].DependenciesArray)
-            {
-                if (_tasks[d].State != TaskState.Completed)
-                {
-                    pending++;
-                }
-            }
-
-            handle.PendingDependencies = pending;
+            handle.PendingDependencies = CountIncompleteDependencies(handle, relink: false);
         }
 
         Interlocked.Add(ref _counts, restored);
@@ -265,42 +256,36 @@ public abstract partial class WorkflowRun
             return false;
         }
 
-        return TerminateRestored(handle, record.Attempts);
+        return FinishRestored(handle, record.Attempts);
     }
 
-    private TaskRecord RecordOf(TaskHandle handle)
-    {
-        var state = handle.State;
-        string? result = null;
-        if (state == TaskState.Completed && handle.HasResult)
-        {
-            try
-            {
-                result = handle.Index < _staticCount ? SerializeResult(handle.Index) : handle.ResultToJson(Serializer);
-            }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
-            {
-                // The task completed; its result cannot be stored, so a resumed run will run it again.
-                result = null;
-            }
-        }
+    /// <summary>The result of a completed task as JSON, or null if it has none or its type cannot be serialised; throws what the serializer throws.</summary>
+    internal string? ResultToJson(TaskHandle handle) =>
+        handle.IsGraphTask ? SerializeResult(handle.Index) : handle.ResultToJson(Serializer);
 
-        var error = handle.Exception is { } exception ? $"{exception.GetType().Name}: {exception.Message}" : null;
-        return new TaskRecord(handle.Key, state, result, handle.Attempts, error, handle.ExtrasOrNull?.StartedAt, Runner.TimeProvider.GetUtcNow());
+    /// <summary>
+    /// Reports that the run's state could not be stored (by a store or an executor of a sibling package): the failure
+    /// follows the runner's error policy (under <see cref="ErrorPolicy.Raise"/> it ends the run), and what is stored
+    /// stays as it was.
+    /// </summary>
+    /// <param name="exception">What went wrong; wrapped in a <see cref="CheckpointException"/> unless it is one.</param>
+    public void ReportStoreFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        OnStoreFailure(exception);
     }
 
     /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>
     internal void OnStoreFailure(Exception exception)
     {
         var failure = exception as CheckpointException ?? new CheckpointException($"The checkpoint of {this} could not be stored: {exception.Message}", WorkflowKey + "/" + RunId, exception);
-        switch (Runner.ErrorPolicy)
+        if (RaisesFailures)
         {
-            case ErrorPolicy.Raise:
-                Abort(failure);
-                break;
-            case ErrorPolicy.Log:
-                Log.StoreFailed(Runner.Logger, RunId, failure);
-                break;
+            Abort(failure);
+        }
+        else if (Runner.ErrorPolicy == ErrorPolicy.Log)
+        {
+            Logging.Safely(Runner.Logger, static (logger, s) => Log.StoreFailed(logger, s.RunId, s.Failure), (RunId, Failure: failure));
         }
     }
 
@@ -333,140 +318,6 @@ public abstract partial class WorkflowRun
             else
             {
                 checkpointer.AddValue(key, json);
-            }
-        }
-    }
-
-    /// <summary>Collects task records and values and stores them in batches, one batch at a time.</summary>
-    private sealed class Checkpointer
-    {
-        private readonly object _lock = new();
-        private readonly WorkflowRun _run;
-        private readonly IWorkflowStore _store;
-        private readonly TimeSpan _interval;
-        private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
-        private readonly Task _loop;
-        private Dictionary<string, TaskRecord> _tasks = new(StringComparer.Ordinal);
-        private Dictionary<string, string> _values = new(StringComparer.Ordinal);
-        private string? _inputs;
-        private volatile bool _completing;
-
-        public Checkpointer(WorkflowRun run, IWorkflowStore store, TimeSpan interval)
-        {
-            _run = run;
-            _store = store;
-            _interval = interval;
-            _loop = Task.Run(LoopAsync);
-        }
-
-        public void SetInputs(string json)
-        {
-            lock (_lock)
-            {
-                _inputs = json;
-            }
-
-            _signal.Release();
-        }
-
-        public void Add(TaskRecord record)
-        {
-            lock (_lock)
-            {
-                _tasks[record.Key] = record;
-            }
-
-            _signal.Release();
-        }
-
-        public void AddValue(string key, string json)
-        {
-            lock (_lock)
-            {
-                _values[key] = json;
-            }
-
-            _signal.Release();
-        }
-
-        /// <summary>Stores what is pending and stops.</summary>
-        public async Task CompleteAsync()
-        {
-            _completing = true;
-            _signal.Release();
-            await _loop.ConfigureAwait(false);
-        }
-
-        private async Task LoopAsync()
-        {
-            while (true)
-            {
-                await _signal.WaitAsync().ConfigureAwait(false);
-                if (_interval > TimeSpan.Zero && !_completing)
-                {
-                    try
-                    {
-                        await Task.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // Not cancellable; kept for symmetry.
-                    }
-                }
-
-                await FlushAsync().ConfigureAwait(false);
-                if (_completing)
-                {
-                    await FlushAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-
-        private async Task FlushAsync()
-        {
-            Dictionary<string, TaskRecord> tasks;
-            Dictionary<string, string> values;
-            string? inputs;
-            lock (_lock)
-            {
-                if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null)
-                {
-                    return;
-                }
-
-                (tasks, _tasks) = (_tasks, new Dictionary<string, TaskRecord>(StringComparer.Ordinal));
-                (values, _values) = (_values, new Dictionary<string, string>(StringComparer.Ordinal));
-                (inputs, _inputs) = (_inputs, null);
-            }
-
-            try
-            {
-                await _store.SaveAsync(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values)).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Put the batch back (newer entries win) so a later flush can store it, and apply the error policy.
-                lock (_lock)
-                {
-                    foreach (var (key, record) in tasks)
-                    {
-                        _tasks.TryAdd(key, record);
-                    }
-
-                    foreach (var (key, value) in values)
-                    {
-                        _values.TryAdd(key, value);
-                    }
-
-                    _inputs ??= inputs;
-                }
-
-                _run.OnStoreFailure(ex);
-                if (_completing)
-                {
-                    return;
-                }
             }
         }
     }

@@ -4,26 +4,33 @@ using System.Threading.Channels;
 
 namespace Workflowy;
 
-public abstract partial class WorkflowRun
+/// <summary>
+/// The tasks of a run as they become terminal, for <see cref="WorkflowRun.WhenEach"/>: each enumeration registers an
+/// observer that first gets the tasks already terminal (in the order they became so), then the rest as they end.
+/// </summary>
+internal sealed class CompletionFeed
 {
-    private readonly object _observersLock = new();
-    private List<CompletionObserver>? _observers;
+    private readonly object _lock = new();
+    private readonly List<Observer> _observers = new();
     private volatile bool _hasObservers;
 
-    /// <summary>Registers an observer and replays the tasks already terminal, in the order they became terminal.</summary>
-    private CompletionObserver Observe()
+    /// <summary>Whether anyone observes (read on every terminal task: a volatile bool, no lock).</summary>
+    public bool HasObservers => _hasObservers;
+
+    /// <summary>Registers an observer and replays the tasks of <paramref name="run"/> already terminal, in the order they became terminal.</summary>
+    public Observer Observe(WorkflowRun run)
     {
-        var observer = new CompletionObserver();
-        lock (_observersLock)
+        var observer = new Observer();
+        lock (_lock)
         {
-            (_observers ??= new List<CompletionObserver>()).Add(observer);
+            _observers.Add(observer);
             _hasObservers = true;
             Interlocked.MemoryBarrier();
 
             // Tasks get their sequence when they are counted, just after they are published: one that became terminal
             // but is not counted yet (sequence 0) did not see this observer, so it is replayed, after the counted ones.
             var terminal = new List<TaskHandle>();
-            foreach (var task in Tasks)
+            foreach (var task in run.Tasks)
             {
                 if (Volatile.Read(ref task.Sequence) >= 0 && task.IsTerminal)
                 {
@@ -37,7 +44,7 @@ public abstract partial class WorkflowRun
                 observer.Deliver(task);
             }
 
-            if (HasEnded)
+            if (run.HasEnded)
             {
                 observer.Complete();
             }
@@ -46,24 +53,19 @@ public abstract partial class WorkflowRun
         return observer;
     }
 
-    private void Unobserve(CompletionObserver observer)
+    public void Unobserve(Observer observer)
     {
-        lock (_observersLock)
+        lock (_lock)
         {
-            _observers?.Remove(observer);
-            _hasObservers = _observers is { Count: > 0 };
+            _observers.Remove(observer);
+            _hasObservers = _observers.Count > 0;
         }
     }
 
-    private void Publish(TaskHandle handle)
+    public void Publish(TaskHandle handle)
     {
-        lock (_observersLock)
+        lock (_lock)
         {
-            if (_observers is null)
-            {
-                return;
-            }
-
             foreach (var observer in _observers)
             {
                 observer.Deliver(handle);
@@ -71,15 +73,10 @@ public abstract partial class WorkflowRun
         }
     }
 
-    private void CompleteObservers()
+    public void Complete()
     {
-        lock (_observersLock)
+        lock (_lock)
         {
-            if (_observers is null)
-            {
-                return;
-            }
-
             foreach (var observer in _observers)
             {
                 observer.Complete();
@@ -87,8 +84,8 @@ public abstract partial class WorkflowRun
         }
     }
 
-    /// <summary>One enumeration of <see cref="WhenEach"/>: a channel, and the tasks it already delivered.</summary>
-    private sealed class CompletionObserver
+    /// <summary>One enumeration of <see cref="WorkflowRun.WhenEach"/>: a channel, and the tasks it already delivered.</summary>
+    internal sealed class Observer
     {
         private readonly Channel<TaskHandle> _channel = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         private readonly HashSet<TaskHandle> _delivered = new(ReferenceEqualityComparer.Instance);

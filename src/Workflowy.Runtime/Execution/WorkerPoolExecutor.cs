@@ -1,0 +1,169 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace Workflowy;
+
+/// <summary>
+/// The runner's worker pool (<see cref="Backend.Async"/>, and synchronous bodies by default): one unbounded channel of
+/// ready tasks shared by every run of the runner, and up to <see cref="WorkflowRunner.MaxWorkers"/> worker loops on the
+/// .NET thread pool, so the limit holds for all the runner's runs together. Workers start with the work (one when a
+/// task is queued and none is idle) and wait for more without holding a thread. A worker runs the first dependent a
+/// task readies inline (a chain costs no queue hop); an asynchronous body does not hold its worker while it awaits.
+/// </summary>
+internal sealed class WorkerPoolExecutor : TaskExecutor
+{
+    private readonly Channel<TaskHandle> _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
+    {
+        SingleReader = false,
+        SingleWriter = false,
+        AllowSynchronousContinuations = false,
+    });
+
+    private readonly int _max;
+    private int _started;
+    private int _idle;
+
+    public WorkerPoolExecutor(int maxWorkers) => _max = Math.Max(1, maxWorkers);
+
+    public override int QueuedCount => _ready.Reader.Count;
+
+    internal override bool RetiresAbandonedThreads => true;
+
+    public override void Post(ReadyTask task) => Enqueue(task.Task);
+
+    /// <summary>Queues a ready task; starts a worker when none is idle and fewer than the maximum are running.</summary>
+    internal void Enqueue(TaskHandle handle)
+    {
+        if (!_ready.Writer.TryWrite(handle))
+        {
+            // The runner was disposed.
+            handle.Run.Refuse(handle);
+            return;
+        }
+
+        if (Volatile.Read(ref _idle) == 0 && Volatile.Read(ref _started) < _max)
+        {
+            TryStartWorker();
+        }
+    }
+
+    internal override void OnAbandoned()
+    {
+        // The abandoned body keeps its thread until it returns; that worker then retires (RetiresAbandonedThreads) and
+        // no longer counts: a replacement takes its place now.
+        Interlocked.Decrement(ref _started);
+        if (_ready.Reader.Count > 0)
+        {
+            TryStartWorker();
+        }
+    }
+
+    internal override void Stop() => _ready.Writer.TryComplete();
+
+    private void TryStartWorker()
+    {
+        while (true)
+        {
+            var started = Volatile.Read(ref _started);
+            if (started >= _max)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _started, started + 1, started) == started)
+            {
+                // Not flowing the caller's execution context: each task runs in its own run's (see WorkflowRun.RunBurst).
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = ((WorkerPoolExecutor)state!).WorkerLoopAsync(), this, preferLocal: false);
+                return;
+            }
+        }
+    }
+
+    private async Task WorkerLoopAsync()
+    {
+        var reader = _ready.Reader;
+        var home = ExecutionContext.Capture();
+        while (true)
+        {
+            // The worker holds one in-flight count of a run while it takes that run's tasks, not one per task.
+            var hold = default(FlightHold);
+            var retire = false;
+            try
+            {
+                while (!retire && reader.TryRead(out var handle))
+                {
+                    hold.Switch(handle.Run);
+                    retire = handle.Run.RunBurst(handle, this);
+                }
+            }
+            catch (Exception ex)
+            {
+                // RunBurst handles every task failure itself; an exception here is a broken engine: end that run with it.
+                hold.Run?.AbortOnEngineFailure(ex);
+            }
+            finally
+            {
+                hold.Release();
+                FlightHold.RestoreContext(home);
+            }
+
+            if (retire)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _idle);
+            bool more;
+            try
+            {
+                more = await reader.WaitToReadAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _idle);
+            }
+
+            if (!more)
+            {
+                Interlocked.Decrement(ref _started);
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The in-flight count a worker thread holds for the run whose tasks it is running: taken when it starts on a run's
+/// task, moved when it takes a task of another run, given back when it stops taking tasks.
+/// </summary>
+internal struct FlightHold
+{
+    public WorkflowRun? Run { get; private set; }
+
+    public void Switch(WorkflowRun run)
+    {
+        if (!ReferenceEquals(run, Run))
+        {
+            Run?.Leave();
+            run.Enter();
+            Run = run;
+        }
+    }
+
+    public void Release()
+    {
+        Run?.Leave();
+        Run = null;
+    }
+
+    /// <summary>Puts the worker thread back in its own execution context after running tasks in theirs.</summary>
+    public static void RestoreContext(ExecutionContext? home)
+    {
+        if (home is not null && !ReferenceEquals(ExecutionContext.Capture(), home))
+        {
+            ExecutionContext.Restore(home);
+        }
+    }
+}
