@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace Workflowy.SourceGeneration;
@@ -268,6 +267,7 @@ internal static class GraphBuilder
             entryPoints.Add(BindEntryPoint(workflow.EntryPoints[e], e, type, inputs, problems));
         }
 
+        var names = tasks.Select(t => t.TaskName).ToArray();
         return new BoundWorkflow(
             type,
             type.RunClassName,
@@ -275,8 +275,8 @@ internal static class GraphBuilder
             boundTasks.ToEquatableArray(),
             inputs.ToEquatableArray(),
             order.ToEquatableArray(),
-            Mermaid(tasks, dependencies),
-            Dot(type.Name, tasks, dependencies),
+            GraphText.Mermaid(names, dependencies),
+            GraphText.Dot(type.Name, names, dependencies),
             entryPoints.ToEquatableArray(),
             problems.ToEquatableArray());
     }
@@ -717,49 +717,6 @@ internal static class GraphBuilder
         path.Reverse();
         return path;
     }
-
-    private static string Mermaid(EquatableArray<TaskModel> tasks, List<int>[] dependencies)
-    {
-        var builder = new StringBuilder("flowchart TD\n");
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            builder.Append("    t").Append(i).Append("[\"").Append(MermaidLabel(tasks[i].TaskName)).Append("\"]\n");
-        }
-
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            foreach (var d in dependencies[i])
-            {
-                builder.Append("    t").Append(d).Append(" --> t").Append(i).Append('\n');
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>The graph as Graphviz DOT; the runtime's WorkflowRenderer.ToDot(graph) writes the same text.</summary>
-    private static string Dot(string name, EquatableArray<TaskModel> tasks, List<int>[] dependencies)
-    {
-        var builder = new StringBuilder("digraph \"").Append(DotEscape(name)).Append("\" {\n    node [shape=box];\n");
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            builder.Append("    t").Append(i).Append(" [label=\"").Append(DotEscape(tasks[i].TaskName)).Append("\"];\n");
-        }
-
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            foreach (var d in dependencies[i])
-            {
-                builder.Append("    t").Append(d).Append(" -> t").Append(i).Append(";\n");
-            }
-        }
-
-        return builder.Append("}\n").ToString();
-    }
-
-    private static string DotEscape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
-
-    private static string MermaidLabel(string text) => text.Replace("\"", "#quot;").Replace("\n", " ").Replace("\r", string.Empty);
 
     private static string PropertyName(TaskModel task)
     {

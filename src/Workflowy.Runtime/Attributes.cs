@@ -22,6 +22,19 @@ public enum Backend
 }
 
 /// <summary>
+/// Which <see cref="Backend"/> values are defined, without reflection. Kept next to the enum: a new backend is added
+/// here too (<c>TaskOptionsValidationTests</c> compares this with the enum's members).
+/// </summary>
+internal static class BackendInfo
+{
+    /// <summary>The defined backends, for messages.</summary>
+    public const string Names = "Backend.Default, Backend.Async, Backend.Thread or Backend.Serial";
+
+    /// <summary>Whether <paramref name="backend"/> is a named member of <see cref="Backend"/>.</summary>
+    public static bool IsDefined(Backend backend) => backend is Backend.Default or Backend.Async or Backend.Thread or Backend.Serial;
+}
+
+/// <summary>
 /// Marks a method of a <c>partial</c> class as a workflow task. The Workflowy source generator turns the
 /// class's tasks into a typed run object and a validated dependency graph. Option values are checked at compile
 /// time (WFY005, WFY007).

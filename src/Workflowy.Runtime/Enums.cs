@@ -68,3 +68,23 @@ public enum DependencyFailure
     /// <summary>The task runs anyway; a parameter bound to the result of a dependency that did not complete receives <c>default</c>.</summary>
     RunAnyway = 2,
 }
+
+/// <summary>
+/// Which <see cref="Backoff"/> and <see cref="DependencyFailure"/> values are defined, without reflection. Kept next to
+/// the enums: a new member is added here too (<c>TaskOptionsValidationTests</c> compares these with the enums' members).
+/// </summary>
+internal static class OptionInfo
+{
+    /// <summary>The defined backoffs, for messages.</summary>
+    public const string BackoffNames = "Backoff.None, Backoff.Linear or Backoff.Exponential";
+
+    /// <summary>The defined dependency-failure policies, for messages.</summary>
+    public const string DependencyFailureNames = "DependencyFailure.Fail, DependencyFailure.Skip or DependencyFailure.RunAnyway";
+
+    /// <summary>Whether <paramref name="backoff"/> is a named member of <see cref="Backoff"/>.</summary>
+    public static bool IsDefined(Backoff backoff) => backoff is Backoff.None or Backoff.Linear or Backoff.Exponential;
+
+    /// <summary>Whether <paramref name="policy"/> is a named member of <see cref="DependencyFailure"/>.</summary>
+    public static bool IsDefined(DependencyFailure policy) =>
+        policy is DependencyFailure.Fail or DependencyFailure.Skip or DependencyFailure.RunAnyway;
+}

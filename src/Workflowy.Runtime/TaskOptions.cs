@@ -6,9 +6,21 @@ namespace Workflowy;
 /// How a task is run: backend, attempts, backoff, retry filter, timeout, dependency-failure policy. The generator
 /// builds one per <c>[Task]</c> from its attribute; pass one to <c>Submit</c> for dynamic tasks.
 /// </summary>
+/// <remarks>
+/// Values are checked as they are set, as <c>[Task]</c> checks them at compile time (WFY005): a value out of range,
+/// a value outside its enum, or both <see cref="Retries"/> and <see cref="MaxAttempts"/> throw an
+/// <see cref="ArgumentException"/>.
+/// </remarks>
 public sealed class TaskOptions
 {
+    private const string RetriesAndMaxAttempts =
+        "Set Retries or MaxAttempts, not both: they say the same thing two ways (Retries = n is MaxAttempts = n + 1). Keep one.";
+
     private readonly int _maxAttempts = 1;
+    private readonly AttemptsSetter _attemptsSetBy;
+    private readonly Backend _backend;
+    private readonly Backoff _backoff = Backoff.Exponential;
+    private readonly DependencyFailure _onDependencyFailure;
     private readonly TimeSpan _backoffBase = TimeSpan.FromSeconds(1);
     private readonly TimeSpan _backoffCap = TimeSpan.FromSeconds(30);
     private readonly double _backoffJitter;
@@ -29,25 +41,45 @@ public sealed class TaskOptions
     /// <summary>How to store a submitted task's result in a checkpoint (a <c>JsonTypeInfo&lt;T&gt;</c> from a source-generated context); default: the workflow's serializer, if any.</summary>
     public System.Text.Json.Serialization.Metadata.JsonTypeInfo? ResultTypeInfo { get; init; }
 
-    /// <summary>Where the body runs.</summary>
-    public Backend Backend { get; init; }
+    /// <summary>Where the body runs (a member of <see cref="Workflowy.Backend"/>).</summary>
+    public Backend Backend
+    {
+        get => _backend;
+        init => _backend = BackendInfo.IsDefined(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Backend), value, $"{(int)value} is not a Backend; use {BackendInfo.Names}.");
+    }
 
-    /// <summary>Attempts in all (≥ 1; default 1).</summary>
+    /// <summary>Attempts in all (≥ 1; default 1). Do not combine with <see cref="Retries"/>.</summary>
     public int MaxAttempts
     {
         get => _maxAttempts;
-        init => _maxAttempts = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A task needs at least one attempt.");
+        init
+        {
+            _attemptsSetBy = SetAttemptsBy(AttemptsSetter.MaxAttempts, nameof(MaxAttempts));
+            _maxAttempts = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A task needs at least one attempt.");
+        }
     }
 
-    /// <summary>Additional attempts after the first (sets <see cref="MaxAttempts"/> to this + 1).</summary>
+    /// <summary>Additional attempts after the first (sets <see cref="MaxAttempts"/> to this + 1). Do not combine with <see cref="MaxAttempts"/>.</summary>
     public int Retries
     {
         get => _maxAttempts - 1;
-        init => _maxAttempts = value >= 0 ? value + 1 : throw new ArgumentOutOfRangeException(nameof(Retries), value, "Retries cannot be negative.");
+        init
+        {
+            _attemptsSetBy = SetAttemptsBy(AttemptsSetter.Retries, nameof(Retries));
+            _maxAttempts = value >= 0 ? value + 1 : throw new ArgumentOutOfRangeException(nameof(Retries), value, "Retries cannot be negative.");
+        }
     }
 
     /// <summary>The delay between attempts (default: exponential).</summary>
-    public Backoff Backoff { get; init; } = Backoff.Exponential;
+    public Backoff Backoff
+    {
+        get => _backoff;
+        init => _backoff = OptionInfo.IsDefined(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Backoff), value, $"{(int)value} is not a Backoff; use {OptionInfo.BackoffNames}.");
+    }
 
     /// <summary>The backoff base (default 1 s).</summary>
     public TimeSpan BackoffBase
@@ -81,7 +113,13 @@ public sealed class TaskOptions
     }
 
     /// <summary>What happens when a dependency did not complete (default: fail).</summary>
-    public DependencyFailure OnDependencyFailure { get; init; }
+    public DependencyFailure OnDependencyFailure
+    {
+        get => _onDependencyFailure;
+        init => _onDependencyFailure = OptionInfo.IsDefined(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(OnDependencyFailure), value, $"{(int)value} is not a DependencyFailure; use {OptionInfo.DependencyFailureNames}.");
+    }
 
     /// <summary>For a task submitted from inside another task: whether it is detached from birth (not cancelled when its parent is cancelled or finishes).</summary>
     public bool Detached { get; init; }
@@ -101,4 +139,15 @@ public sealed class TaskOptions
     }
 
     internal bool IsRetryable(Exception exception) => RetryOn?.Invoke(exception) ?? true;
+
+    /// <summary>Records which of Retries and MaxAttempts an initializer set; the second of the two throws.</summary>
+    private AttemptsSetter SetAttemptsBy(AttemptsSetter setter, string parameter) =>
+        _attemptsSetBy == AttemptsSetter.None || _attemptsSetBy == setter ? setter : throw new ArgumentException(RetriesAndMaxAttempts, parameter);
+
+    private enum AttemptsSetter : byte
+    {
+        None,
+        Retries,
+        MaxAttempts,
+    }
 }

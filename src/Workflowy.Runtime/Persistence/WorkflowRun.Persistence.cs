@@ -231,6 +231,7 @@ public abstract partial class WorkflowRun
     {
         if (options.Key is { } key)
         {
+            ClaimKey(handle, key, parent); // throws if another task of this run has the key
             handle.SetKey(key, null, 0);
         }
         else if (parent is not null && ReferenceEquals(parent.Run, this))
