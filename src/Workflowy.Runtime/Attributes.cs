@@ -30,8 +30,17 @@ internal static class BackendInfo
     /// <summary>The defined backends, for messages.</summary>
     public const string Names = "Backend.Default, Backend.Async, Backend.Thread or Backend.Serial";
 
+    /// <summary>The backends a task runs on once <see cref="Backend.Default"/> is resolved: each has an executor in every runner.</summary>
+    public static readonly Backend[] Executable = [Backend.Async, Backend.Thread, Backend.Serial];
+
     /// <summary>Whether <paramref name="backend"/> is a named member of <see cref="Backend"/>.</summary>
     public static bool IsDefined(Backend backend) => backend is Backend.Default or Backend.Async or Backend.Thread or Backend.Serial;
+
+    /// <summary>
+    /// Whether <paramref name="backend"/> fits the byte a handle keeps it in: a named member, or a value a sibling
+    /// package gives an executor for (<see cref="WorkflowRunner.Executors"/>); whether a runner runs it is checked at submit.
+    /// </summary>
+    public static bool IsStorable(Backend backend) => (int)backend is >= 0 and <= byte.MaxValue;
 }
 
 /// <summary>

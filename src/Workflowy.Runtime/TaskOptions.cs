@@ -41,11 +41,14 @@ public sealed class TaskOptions
     /// <summary>How to store a submitted task's result in a checkpoint (a <c>JsonTypeInfo&lt;T&gt;</c> from a source-generated context); default: the workflow's serializer, if any.</summary>
     public System.Text.Json.Serialization.Metadata.JsonTypeInfo? ResultTypeInfo { get; init; }
 
-    /// <summary>Where the body runs (a member of <see cref="Workflowy.Backend"/>).</summary>
+    /// <summary>
+    /// Where the body runs: a member of <see cref="Workflowy.Backend"/>, or a backend a sibling package gives the runner
+    /// an executor for (<see cref="WorkflowRunner.Executors"/>). A value no executor of the runner runs is refused at submit.
+    /// </summary>
     public Backend Backend
     {
         get => _backend;
-        init => _backend = BackendInfo.IsDefined(value)
+        init => _backend = BackendInfo.IsStorable(value)
             ? value
             : throw new ArgumentOutOfRangeException(nameof(Backend), value, $"{(int)value} is not a Backend; use {BackendInfo.Names}.");
     }

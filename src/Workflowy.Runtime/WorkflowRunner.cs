@@ -135,7 +135,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
         get
         {
             var table = new Dictionary<Backend, TaskExecutor>();
-            foreach (var backend in BackendTable.Executable)
+            foreach (var backend in BackendInfo.Executable)
             {
                 table[backend] = GetExecutor(backend);
             }
@@ -183,8 +183,16 @@ public sealed class WorkflowRunner : IAsyncDisposable
     internal TaskExecutor ExecutorOf(Backend backend) =>
         Volatile.Read(ref _executors) is { } table && table[(byte)backend] is { } executor ? executor : GetExecutor(backend);
 
+    /// <summary>Whether a task on <paramref name="backend"/> can run on this runner.</summary>
+    internal bool HasExecutor(Backend backend) => BackendInfo.IsStorable(backend) && TryGetExecutor(backend) is not null;
+
     private TaskExecutor? TryGetExecutor(Backend backend)
     {
+        if (!BackendInfo.IsStorable(backend))
+        {
+            return null;
+        }
+
         var table = Volatile.Read(ref _executors) ?? CreateExecutors();
         return table[(byte)backend];
     }
@@ -361,7 +369,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
         if (Volatile.Read(ref _executors) is { } executors)
         {
             // Only the runner's own executors: one given in Executors belongs to whoever made it.
-            foreach (var backend in BackendTable.Executable)
+            foreach (var backend in BackendInfo.Executable)
             {
                 if (_customExecutors?.ContainsKey(backend) != true)
                 {

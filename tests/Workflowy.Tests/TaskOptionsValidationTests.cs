@@ -37,14 +37,28 @@ public class TaskOptionsValidationTests
 
     [Theory]
     [InlineData(-1)]
-    [InlineData(4)]
-    [InlineData(9)]
-    public void UndefinedBackend_IsRefused(int value)
+    [InlineData(256)]
+    public void ABackendThatDoesNotFitAByte_IsRefused(int value)
     {
         var error = Assert.ThrowsAny<ArgumentException>(() => new TaskOptions { Backend = (Backend)value });
 
         Assert.Equal(nameof(TaskOptions.Backend), error.ParamName);
         Assert.Contains("Backend.Async", error.Message);
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(9)]
+    public void ABackendNoExecutorRuns_IsRefusedAtSubmit(int value)
+    {
+        // Undefined values are how a sibling package adds a backend (with an executor for it): refused only where
+        // the runner has no executor for them.
+        var options = new TaskOptions { Backend = (Backend)value };
+        var run = new WorkflowRunner().CreateRun("undefined-backend");
+        var error = Assert.Throws<ArgumentException>(() => run.Submit(options, () => 1));
+        Assert.Contains("Backend.Async", error.Message);
+        Assert.Contains("WorkflowRunner.Executors", error.Message);
+        run.Complete();
     }
 
     [Theory]

@@ -76,7 +76,7 @@ public static class WorkflowyDiagnostics
         {
             if (runners.Add(run.Runner))
             {
-                foreach (var backend in BackendTable.Executable)
+                foreach (var backend in BackendInfo.Executable)
                 {
                     depth += run.Runner.ExecutorOf(backend).QueuedCount;
                 }

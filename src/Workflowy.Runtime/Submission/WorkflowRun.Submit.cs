@@ -238,6 +238,11 @@ public abstract partial class WorkflowRun
     {
         ArgumentNullException.ThrowIfNull(options);
         var backend = ResolveBackend(options.Backend, returnsTask);
+        if (!Runner.HasExecutor(backend))
+        {
+            throw new ArgumentException($"No executor of the runner runs backend {(int)backend}: use {BackendInfo.Names}, or give the runner an executor for it in WorkflowRunner.Executors.", nameof(options));
+        }
+
         if (backend == Backend.Thread && returnsTask)
         {
             throw new ArgumentException("An asynchronous body cannot run on Backend.Thread, which runs synchronous bodies only; use Backend.Async.", nameof(options));
