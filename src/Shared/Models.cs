@@ -199,7 +199,22 @@ internal sealed record BoundWorkflow(
     EquatableArray<BoundEntryPoint> EntryPoints,
     EquatableArray<Problem> Problems)
 {
-    public bool IsValid => Problems.Count == 0;
+    /// <summary>No problem is an error. Warnings (<see cref="DiagnosticIds.IsWarning"/>) do not stop the build, so they must not stop the run.</summary>
+    public bool IsValid
+    {
+        get
+        {
+            foreach (var problem in Problems)
+            {
+                if (!DiagnosticIds.IsWarning(problem.Id))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 }
 
 internal static class DiagnosticIds
@@ -224,6 +239,12 @@ internal static class DiagnosticIds
     public const string EntryPointNotPartial = "WFY018";
     public const string NotSerializable = "WFY019";
     public const string SerializerNotContext = "WFY020";
+
+    /// <summary>
+    /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
+    /// severity from here, and the generator emits throwing stubs only for workflows with an error.
+    /// </summary>
+    public static bool IsWarning(string id) => id is DependsOnWithoutTask or RunAnywayBinding;
 }
 
 internal static class WellKnownNames

@@ -281,7 +281,7 @@ internal static class Emitter
         w.Line("global::System.ArgumentNullException.ThrowIfNull(__workflow);");
         if (!workflow.IsValid)
         {
-            var ids = string.Join(", ", workflow.Problems.Select(p => p.Id).Distinct());
+            var ids = string.Join(", ", workflow.Problems.Select(p => p.Id).Where(id => !DiagnosticIds.IsWarning(id)).Distinct());
             w.Line($"throw new global::System.InvalidOperationException({Literal($"Workflow '{workflow.Type.FullName}' is invalid ({ids}); fix the reported diagnostics and rebuild.")});");
         }
         else
