@@ -375,7 +375,6 @@ internal static class Emitter
         "global::" + (type.Namespace.Length == 0 ? string.Empty : type.Namespace + ".") +
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
-    /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
     /// <summary>The object initializer that sets the options given on [Task], or empty when none were.</summary>
     private static string Options(TaskOptionsModel o)
     {
@@ -435,6 +434,7 @@ internal static class Emitter
 
     private static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
+    /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
     private static string HandleType(BoundTask task) =>
         task.ResultType is null || !task.IsSupported ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
 
