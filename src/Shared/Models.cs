@@ -90,6 +90,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="SerializerContext">The context named by [WorkflowSerialization], fully qualified; null if none.</param>
 /// <param name="SerializableTypes">The type keys the context registers with [JsonSerializable].</param>
 /// <param name="SerializerProblem">Why the named context is unusable (not a JsonSerializerContext), if it is.</param>
+/// <param name="CanConstruct">Whether generated code can make the workflow object with <c>new T()</c> (to start it by name).</param>
 internal sealed record WorkflowTypeModel(
     string Namespace,
     string Name,
@@ -102,7 +103,8 @@ internal sealed record WorkflowTypeModel(
     Visibility Visibility,
     string? SerializerContext = null,
     EquatableArray<string> SerializableTypes = default,
-    string? SerializerProblem = null);
+    string? SerializerProblem = null,
+    bool CanConstruct = false);
 
 /// <summary>A [Task] method together with its class; the unit the generator extracts per attribute.</summary>
 internal sealed record TaskEntry(WorkflowTypeModel Type, TaskModel Task);
