@@ -116,7 +116,7 @@ public abstract class WorkflowDefinition
         }
         catch (JsonException ex)
         {
-            throw new ArgumentException($"The input '{name}' of workflow '{FullName}' is not a {TypeNameOf(name)}: {ex.Message}", "inputsJson", ex);
+            throw new ArgumentException($"The input '{name}' of workflow '{FullName}' cannot be read as {TypeNameOf(name)}: {ex.Message}", "inputsJson", ex);
         }
 
         if (value is null && !allowNull)
