@@ -134,7 +134,39 @@ internal static class Extractor
 
         return new WorkflowTypeModel(
             ns, type.Name, fullName, Keyword(type), runClassName, containing.ToEquatableArray(), isPartial, unsupported, VisibilityOf(type),
-            serializer, serializable.OrderBy(t => t, System.StringComparer.Ordinal).Distinct().ToEquatableArray(), serializerProblem);
+            serializer, serializable.OrderBy(t => t, System.StringComparer.Ordinal).Distinct().ToEquatableArray(), serializerProblem,
+            CanConstruct(type));
+    }
+
+    /// <summary>
+    /// Whether generated code may write <c>new T()</c>: a non-abstract class with a public or internal constructor that
+    /// takes no arguments, is not obsolete, and sets the required members if the class has any.
+    /// </summary>
+    private static bool CanConstruct(INamedTypeSymbol type)
+    {
+        if (type.IsAbstract)
+        {
+            return false;
+        }
+
+        var hasRequired = false;
+        for (var t = type; t is not null && !hasRequired; t = t.BaseType)
+        {
+            hasRequired = t.GetMembers().Any(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true });
+        }
+
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (constructor.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal &&
+                constructor.Parameters.All(p => p.IsOptional || p.IsParams) &&
+                !constructor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute") &&
+                (!hasRequired || constructor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute")))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a member of that name exists other than the run class the generator itself adds.</summary>

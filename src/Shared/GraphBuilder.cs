@@ -11,15 +11,28 @@ namespace Workflowy.SourceGeneration;
 /// </summary>
 internal static class GraphBuilder
 {
-    /// <summary>Members of the generated run class (and its base) that a task property must not hide.</summary>
+    /// <summary>
+    /// Members of the generated run class (and its base) that a task property must not hide. Hand-kept: the test
+    /// ReservedNameTests finds every public and protected member of WorkflowRun and its bases, and every member the
+    /// generated class declares, and fails naming the ones missing here. Input fields (<c>_input_*</c>) are a prefix.
+    /// </summary>
     private static readonly HashSet<string> ReservedMembers = new(StringComparer.Ordinal)
     {
-        "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter",
-        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "Definition", "Mermaid",
-        "StartNew", "RunNew", "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "Store",
-        "Await", "CreateContext", "Begin", "WhenEnded", "ReferenceEquals", "ResultOrNull", "Parent", "IsDetached", "Dot", "GetProgress", "ResumeNew", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs", "UseRunId", "UseCheckpoint", "WorkflowKey", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
-        "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged", "ProgressChanged", "RunToken",
+        // object
+        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
+        // WorkflowRun, public
+        "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter", "Parent",
+        "IsDetached", "GetProgress", "WorkflowKey", "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged",
+        "ProgressChanged", "RunToken",
+        // WorkflowRun, protected (the generated code's protocol)
+        "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "Await",
+        "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
+        "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
+        // declared by the generated run class
+        "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };
+
+    private const string InputFieldPrefix = "_input_";
 
     public const string RunnerParameter = "runner";
     public const string CancellationTokenParameter = "cancellationToken";
@@ -721,7 +734,7 @@ internal static class GraphBuilder
     private static string PropertyName(TaskModel task)
     {
         var name = SyntaxFacts.IsValidIdentifier(task.TaskName) ? task.TaskName : task.MethodName;
-        return ReservedMembers.Contains(name) ? name + "Task" : name;
+        return ReservedMembers.Contains(name) || name.StartsWith(InputFieldPrefix, StringComparison.Ordinal) ? name + "Task" : name;
     }
 
     private static string? Closest(string name, IEnumerable<string> candidates)

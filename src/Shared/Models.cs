@@ -90,6 +90,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="SerializerContext">The context named by [WorkflowSerialization], fully qualified; null if none.</param>
 /// <param name="SerializableTypes">The type keys the context registers with [JsonSerializable].</param>
 /// <param name="SerializerProblem">Why the named context is unusable (not a JsonSerializerContext), if it is.</param>
+/// <param name="CanConstruct">Whether generated code can make the workflow object with <c>new T()</c> (to start it by name).</param>
 internal sealed record WorkflowTypeModel(
     string Namespace,
     string Name,
@@ -102,7 +103,8 @@ internal sealed record WorkflowTypeModel(
     Visibility Visibility,
     string? SerializerContext = null,
     EquatableArray<string> SerializableTypes = default,
-    string? SerializerProblem = null);
+    string? SerializerProblem = null,
+    bool CanConstruct = false);
 
 /// <summary>A [Task] method together with its class; the unit the generator extracts per attribute.</summary>
 internal sealed record TaskEntry(WorkflowTypeModel Type, TaskModel Task);
@@ -199,7 +201,22 @@ internal sealed record BoundWorkflow(
     EquatableArray<BoundEntryPoint> EntryPoints,
     EquatableArray<Problem> Problems)
 {
-    public bool IsValid => Problems.Count == 0;
+    /// <summary>No problem is an error. Warnings (<see cref="DiagnosticIds.IsWarning"/>) do not stop the build, so they must not stop the run.</summary>
+    public bool IsValid
+    {
+        get
+        {
+            foreach (var problem in Problems)
+            {
+                if (!DiagnosticIds.IsWarning(problem.Id))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 }
 
 internal static class DiagnosticIds
@@ -224,6 +241,12 @@ internal static class DiagnosticIds
     public const string EntryPointNotPartial = "WFY018";
     public const string NotSerializable = "WFY019";
     public const string SerializerNotContext = "WFY020";
+
+    /// <summary>
+    /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
+    /// severity from here, and the generator emits throwing stubs only for workflows with an error.
+    /// </summary>
+    public static bool IsWarning(string id) => id is DependsOnWithoutTask or RunAnywayBinding;
 }
 
 internal static class WellKnownNames

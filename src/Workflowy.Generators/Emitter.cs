@@ -46,6 +46,7 @@ internal static class Emitter
         EmitEntryPoints(w, workflow);
         w.Line();
         EmitRunClass(w, workflow, cancellationToken);
+        EmitCatalogEntry(w, workflow);
         w.Close();
 
         foreach (var _ in type.ContainingTypes)
@@ -281,7 +282,7 @@ internal static class Emitter
         w.Line("global::System.ArgumentNullException.ThrowIfNull(__workflow);");
         if (!workflow.IsValid)
         {
-            var ids = string.Join(", ", workflow.Problems.Select(p => p.Id).Distinct());
+            var ids = string.Join(", ", workflow.Problems.Select(p => p.Id).Where(id => !DiagnosticIds.IsWarning(id)).Distinct());
             w.Line($"throw new global::System.InvalidOperationException({Literal($"Workflow '{workflow.Type.FullName}' is invalid ({ids}); fix the reported diagnostics and rebuild.")});");
         }
         else
@@ -335,6 +336,68 @@ internal static class Emitter
         w.Close();
     }
 
+    /// <summary>
+    /// The workflow's <c>WorkflowDefinition</c> and the module initializer that registers it in <c>WorkflowCatalog</c>.
+    /// Only for valid workflows whose class is accessible in its assembly: a module initializer must be, and an invalid
+    /// workflow has nothing to start (its build fails anyway).
+    /// </summary>
+    private static void EmitCatalogEntry(Writer w, BoundWorkflow workflow)
+    {
+        if (!workflow.IsValid || workflow.Type.Visibility == Visibility.Private)
+        {
+            return;
+        }
+
+        var type = workflow.Type;
+        var run = Id(workflow.RunClassName);
+        var workflowType = QualifiedName(type);
+        w.Line();
+        w.Line("#pragma warning disable CA2255 // the module initializer is how a library's workflows reach the catalogue");
+        w.Line($"/// <summary>Registers this workflow in <see cref=\"{Rt}WorkflowCatalog\"/> when its assembly loads.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        w.Line(GeneratedCode);
+        w.Line($"internal static void __RegisterWorkflowDefinition() => {Rt}WorkflowCatalog.Register(new __WorkflowDefinition());");
+        w.Line("#pragma warning restore CA2255");
+        w.Line();
+        w.Line($"/// <summary>This workflow by name: its graph, its inputs, and a start from JSON.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"private sealed class __WorkflowDefinition : {Rt}WorkflowDefinition");
+        w.Open();
+        var inputs = string.Concat(workflow.Inputs.Select(i => $", new {Rt}WorkflowInputInfo({Literal(i.Name)}, {Literal(i.Type.Replace("global::", string.Empty))})"));
+        w.Line("internal __WorkflowDefinition()");
+        w.Line($"    : base({Literal(type.Name)}, {Literal(type.FullName)}{inputs})");
+        w.Open();
+        w.Close();
+        w.Line();
+        w.Line($"public override {Rt}WorkflowGraph Graph => {run}.Definition;");
+        if (type.SerializerContext is not { } serializer)
+        {
+            w.Close();
+            return;
+        }
+
+        w.Line();
+        w.Line($"public override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => {serializer}.Default;");
+        w.Line();
+        w.Line($"protected override {Rt}WorkflowRun StartFromJson(global::System.Text.Json.JsonElement __inputs, {Rt}WorkflowRunner? __runner, string? __runId, {Ct} __cancellationToken)");
+        w.Open();
+        foreach (var input in workflow.Inputs)
+        {
+            var nullable = input.Type.EndsWith("?", System.StringComparison.Ordinal) ? "true" : "false";
+            w.Line($"var {InputParameter(input.Name)} = ReadInput<{input.Type}>(__inputs, {Literal(input.Name)}, {nullable});");
+        }
+
+        var create = type.CanConstruct
+            ? $"new {workflowType}()"
+            : $"throw new global::System.InvalidOperationException({Literal($"Workflow '{type.FullName}' has no public parameterless constructor, so it cannot be started by name: register {type.FullName} in the WorkflowRunner's Services (the runner passed to StartAsync), or give the class a public parameterless constructor.")})";
+        w.Line($"var __workflow = __runner?.Services?.GetService(typeof({workflowType})) as {workflowType} ?? {create};");
+        var arguments = string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "));
+        w.Line($"return {run}.StartNew(__workflow, {arguments}__runner, __runId, __cancellationToken);");
+        w.Close();
+        w.Close();
+    }
+
     private static void EmitCall(Writer w, BoundWorkflow workflow, int index)
     {
         var task = workflow.Tasks[index];
@@ -375,7 +438,6 @@ internal static class Emitter
         "global::" + (type.Namespace.Length == 0 ? string.Empty : type.Namespace + ".") +
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
-    /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
     /// <summary>The object initializer that sets the options given on [Task], or empty when none were.</summary>
     private static string Options(TaskOptionsModel o)
     {
@@ -435,6 +497,7 @@ internal static class Emitter
 
     private static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
+    /// <summary>The handle type; an unsupported task (whose result type may not even be nameable here) gets an untyped handle.</summary>
     private static string HandleType(BoundTask task) =>
         task.ResultType is null || !task.IsSupported ? Rt + "TaskHandle" : $"{Rt}TaskHandle<{task.ResultType}>";
 

@@ -91,6 +91,12 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// <summary>Where runs are checkpointed (default: none). With a store, completed tasks are recorded and a run can be resumed.</summary>
     public IWorkflowStore? Store { get; init; }
 
+    /// <summary>
+    /// Where workflow objects come from when a run is started by name (<see cref="WorkflowDefinition.StartAsync"/>): a
+    /// service of the workflow's class, if this provides one, else the class's parameterless constructor. Default: none.
+    /// </summary>
+    public IServiceProvider? Services { get; init; }
+
     /// <summary>How long completions are gathered before a checkpoint batch is written (default: zero, one batch per write opportunity).</summary>
     public TimeSpan CheckpointInterval { get; init; }
 

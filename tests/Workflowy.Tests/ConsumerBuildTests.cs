@@ -29,21 +29,39 @@ public sealed class ConsumerBuildTests : IDisposable
     }
 
     [Fact]
-    public void ValidConsumer_BuildsAndRunsTheGeneratedWorkflow()
+    public void ValidConsumer_BuildsAndRunsTheGeneratedWorkflow_AndListsRendersAndStartsItByNameFromJson()
     {
         WriteProject("""
             using System;
+            using System.Linq;
+            using System.Text.Json.Serialization;
             using System.Threading.Tasks;
             using Workflowy;
 
             var run = await new Pipeline().RunAsync(text: "consumer");
-            Console.WriteLine($"RESULT={run.Shout.Result};STATES={string.Join(",", System.Linq.Enumerable.Select(run.Tasks, t => t.State))}");
+            Console.WriteLine($"RESULT={run.Shout.Result};STATES={string.Join(",", run.Tasks.Select(t => t.State))}");
 
+            // The catalogue: what a host that knows workflows only by name does.
+            Console.WriteLine("CATALOG=" + string.Join(",", WorkflowCatalog.All.Select(d => d.FullName)));
+            var definition = WorkflowCatalog.Find("Pipeline") ?? throw new InvalidOperationException("Pipeline is not in the catalogue");
+            Console.WriteLine("INPUTS=" + string.Join(",", definition.Inputs.Select(i => i.Name + ":" + i.TypeName)));
+            Console.WriteLine("MERMAID=" + WorkflowRenderer.ToMermaid(definition.Graph).Replace("\n", "|"));
+            var started = await definition.StartAsync("{ \"text\": \" by name \" }");
+            await started.Completion;
+            Console.WriteLine("BYNAME=" + started.ResultJson("Shout") + ";" + started.ResultJson("Length"));
+
+            [WorkflowSerialization(typeof(PipelineJson))]
             public partial class Pipeline
             {
                 [Task] public string Trim(string text) => text.Trim();
                 [Task(Backend = Backend.Async), DependsOn(nameof(Trim))] public async Task<int> Length(string trim) { await Task.Yield(); return trim.Length; }
                 [Task(Backend = Backend.Thread), DependsOn(nameof(Trim), nameof(Length))] public string Shout(string trim, int length) => $"{trim.ToUpperInvariant()}:{length}";
+            }
+
+            [JsonSerializable(typeof(string))]
+            [JsonSerializable(typeof(int))]
+            internal partial class PipelineJson : JsonSerializerContext
+            {
             }
             """);
 
@@ -51,6 +69,10 @@ public sealed class ConsumerBuildTests : IDisposable
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("RESULT=CONSUMER:8;STATES=Completed,Completed,Completed", output);
+        Assert.Contains("CATALOG=Pipeline" + Environment.NewLine, output);
+        Assert.Contains("INPUTS=text:string" + Environment.NewLine, output);
+        Assert.Contains("MERMAID=flowchart TD|    t0[\"Trim\"]|    t1[\"Length\"]|    t2[\"Shout\"]|    t0 --> t1|    t0 --> t2|    t1 --> t2|", output);
+        Assert.Contains("BYNAME=\"BY NAME:7\";7", output);
     }
 
     [Fact]

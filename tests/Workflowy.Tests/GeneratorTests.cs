@@ -211,6 +211,57 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void AWorkflowWithOnlyAWarning_Runs()
+    {
+        // WFY015 (RunAnyway binding a non-nullable parameter) is a warning: the build succeeds, so the run must too.
+        const string source = """
+            using Workflowy;
+
+            namespace Warned;
+
+            public partial class RunAnywayInt
+            {
+                [Task] public int Count() => 2;
+                [Task(OnDependencyFailure = DependencyFailure.RunAnyway), DependsOn(nameof(Count))] public int Twice(int count) => count * 2;
+            }
+
+            public static class Entry
+            {
+                public static int Run() => new RunAnywayInt().RunAsync().GetAwaiter().GetResult().Twice.Result;
+            }
+            """;
+        var diagnostics = Harness.Analyze(source);
+        Assert.Equal(new[] { "WFY015" }, diagnostics.Select(d => d.Id));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+
+        Assert.Equal(4, RunInItsOwnContext(source, "Warned.Entry"));
+    }
+
+    /// <summary>Generates, compiles and loads the source into a collectible context, then calls the static <c>Run()</c> of <paramref name="entryType"/>.</summary>
+    internal static object? RunInItsOwnContext(string source, string entryType)
+    {
+        var (output, _) = Harness.Generate(source);
+        using var stream = new MemoryStream();
+        var emit = output.Emit(stream);
+        Assert.True(emit.Success, Harness.Format(emit.Diagnostics));
+
+        var context = new System.Runtime.Loader.AssemblyLoadContext(entryType, isCollectible: true);
+        try
+        {
+            var assembly = context.LoadFromStream(new MemoryStream(stream.ToArray()));
+            return assembly.GetType(entryType)!.GetMethod("Run")!.Invoke(null, null);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            throw ex.InnerException;
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
     public void NonPartialClass_GetsNoGeneratedCode()
     {
         var (_, result) = Harness.Generate("""

@@ -103,5 +103,25 @@ namespace Shop
                 }
             }
         }
+
+        #pragma warning disable CA2255 // the module initializer is how a library's workflows reach the catalogue
+        /// <summary>Registers this workflow in <see cref="global::Workflowy.WorkflowCatalog"/> when its assembly loads.</summary>
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        internal static void __RegisterWorkflowDefinition() => global::Workflowy.WorkflowCatalog.Register(new __WorkflowDefinition());
+        #pragma warning restore CA2255
+
+        /// <summary>This workflow by name: its graph, its inputs, and a start from JSON.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        private sealed class __WorkflowDefinition : global::Workflowy.WorkflowDefinition
+        {
+            internal __WorkflowDefinition()
+                : base("Checkout", "Shop.Checkout", new global::Workflowy.WorkflowInputInfo("cartId", "int"), new global::Workflowy.WorkflowInputInfo("customer", "string"))
+            {
+            }
+
+            public override global::Workflowy.WorkflowGraph Graph => CheckoutRun.Definition;
+        }
     }
 }

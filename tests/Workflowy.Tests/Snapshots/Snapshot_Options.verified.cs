@@ -100,5 +100,25 @@ namespace Ops
                 }
             }
         }
+
+        #pragma warning disable CA2255 // the module initializer is how a library's workflows reach the catalogue
+        /// <summary>Registers this workflow in <see cref="global::Workflowy.WorkflowCatalog"/> when its assembly loads.</summary>
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        internal static void __RegisterWorkflowDefinition() => global::Workflowy.WorkflowCatalog.Register(new __WorkflowDefinition());
+        #pragma warning restore CA2255
+
+        /// <summary>This workflow by name: its graph, its inputs, and a start from JSON.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        private sealed class __WorkflowDefinition : global::Workflowy.WorkflowDefinition
+        {
+            internal __WorkflowDefinition()
+                : base("Resilient", "Ops.Resilient")
+            {
+            }
+
+            public override global::Workflowy.WorkflowGraph Graph => ResilientRun.Definition;
+        }
     }
 }

@@ -142,5 +142,35 @@ namespace Shop
                 }
             }
         }
+
+        #pragma warning disable CA2255 // the module initializer is how a library's workflows reach the catalogue
+        /// <summary>Registers this workflow in <see cref="global::Workflowy.WorkflowCatalog"/> when its assembly loads.</summary>
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        internal static void __RegisterWorkflowDefinition() => global::Workflowy.WorkflowCatalog.Register(new __WorkflowDefinition());
+        #pragma warning restore CA2255
+
+        /// <summary>This workflow by name: its graph, its inputs, and a start from JSON.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Workflowy.Generators", "FIXED_VERSION")]
+        private sealed class __WorkflowDefinition : global::Workflowy.WorkflowDefinition
+        {
+            internal __WorkflowDefinition()
+                : base("Checkout", "Shop.Checkout", new global::Workflowy.WorkflowInputInfo("cartId", "int"), new global::Workflowy.WorkflowInputInfo("customer", "string"))
+            {
+            }
+
+            public override global::Workflowy.WorkflowGraph Graph => CheckoutRun.Definition;
+
+            public override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => global::Shop.ShopJson.Default;
+
+            protected override global::Workflowy.WorkflowRun StartFromJson(global::System.Text.Json.JsonElement __inputs, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
+            {
+                var __in_cartId = ReadInput<int>(__inputs, "cartId", false);
+                var __in_customer = ReadInput<string>(__inputs, "customer", false);
+                var __workflow = __runner?.Services?.GetService(typeof(global::Shop.Checkout)) as global::Shop.Checkout ?? new global::Shop.Checkout();
+                return CheckoutRun.StartNew(__workflow, __in_cartId, __in_customer, __runner, __runId, __cancellationToken);
+            }
+        }
     }
 }
