@@ -23,7 +23,7 @@ internal static class GraphBuilder
         // WorkflowRun, public
         "Graph", "Runner", "RunId", "Tasks", "Completion", "Failure", "HasEnded", "Cancel", "GetAwaiter", "Parent",
         "IsDetached", "GetProgress", "WorkflowKey", "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged",
-        "ProgressChanged", "RunToken",
+        "ProgressChanged", "RunToken", "ReportStoreFailure",
         // WorkflowRun, protected (the generated code's protocol)
         "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
