@@ -153,6 +153,7 @@ public abstract partial class WorkflowRun
             }
 
             _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval);
+            OnPersistentRunStarting(checkpoint);
             if (checkpoint?.InputsJson is null)
             {
                 _checkpointer.SetInputs(SerializeInputs() ?? "{}");
@@ -379,6 +380,8 @@ public abstract partial class WorkflowRun
             _signal.Release();
         }
 
+        public void Wake() => _signal.Release();
+
         public void AddValue(string key, string json)
         {
             lock (_lock)
@@ -428,9 +431,10 @@ public abstract partial class WorkflowRun
             Dictionary<string, TaskRecord> tasks;
             Dictionary<string, string> values;
             string? inputs;
+            PendingRunStatus.Change? status;
             lock (_lock)
             {
-                if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null)
+                if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null && !_run.PendingStatus.IsPending)
                 {
                     return;
                 }
@@ -438,11 +442,12 @@ public abstract partial class WorkflowRun
                 (tasks, _tasks) = (_tasks, new Dictionary<string, TaskRecord>(StringComparer.Ordinal));
                 (values, _values) = (_values, new Dictionary<string, string>(StringComparer.Ordinal));
                 (inputs, _inputs) = (_inputs, null);
+                status = _run.PendingStatus.Take();
             }
 
             try
             {
-                await _store.SaveAsync(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values)).ConfigureAwait(false);
+                await _store.SaveAsync(PendingRunStatus.Apply(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values), status)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -461,6 +466,8 @@ public abstract partial class WorkflowRun
 
                     _inputs ??= inputs;
                 }
+
+                _run.PendingStatus.PutBack(status);
 
                 _run.OnStoreFailure(ex);
                 if (_completing)

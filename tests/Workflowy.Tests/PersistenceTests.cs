@@ -49,6 +49,42 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal("Workflowy.Tests.Workflows.DurableWorkflow", resumed.WorkflowKey);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task AGeneratedWorkflow_RecordsItsStatus_FailedThenResumedToCompleted_KeepingItsFirstStart(string kind)
+    {
+        var store = Store(kind);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var runId = "status-" + Guid.NewGuid().ToString("N");
+        var failed = await new DurableWorkflow().RunAsync(5, "Pine Road", new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Log, TimeProvider = time }, runId).WaitAsync(Guard);
+        var afterFailure = (await store.LoadAsync(failed.WorkflowKey, runId))!;
+        Assert.Equal(((RunStatus?)RunStatus.Failed, (DateTimeOffset?)start, (DateTimeOffset?)start), (afterFailure.Status, afterFailure.StartedAt, afterFailure.EndedAt));
+
+        time.Advance(TimeSpan.FromDays(1));
+        var resumed = await new DurableWorkflow { Repaired = true }.ResumeAsync(runId, new WorkflowRunner { Store = store, TimeProvider = time }).WaitAsync(Guard);
+
+        var listed = (await store.QueryRunsAsync(new RunQuery { Workflow = resumed.WorkflowKey })).Runs.Single(r => r.RunId == runId);
+        Assert.Equal(new RunSummary(resumed.WorkflowKey, runId, RunStatus.Completed, start, start.AddDays(1), new TaskCounts { Completed = 3 }), listed);
+    }
+
+    [Fact]
+    public async Task ARunWhoseCheckpointCannotBeLoaded_WritesNoStatus()
+    {
+        var store = new JsonFileWorkflowStore(_directory);
+        var path = store.PathOf("Workflowy.Tests.Workflows.DurableWorkflow", "broken");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "{ broken");
+
+        var run = new DurableWorkflow().Start(1, "x", new WorkflowRunner { Store = store }, "broken");
+        await Assert.ThrowsAsync<CheckpointException>(() => run.Completion.WaitAsync(Guard));
+
+        Assert.Equal("{ broken", File.ReadAllText(path));
+        var listing = await store.QueryRunsAsync(new RunQuery());
+        Assert.Empty(listing.Runs);
+        Assert.Equal(path, Assert.Single(listing.Unreadable).Location);
+    }
+
     [Fact]
     public async Task RunAsync_WithTheIdOfACheckpointedRun_ContinuesIt()
     {
@@ -262,5 +298,7 @@ public sealed class PersistenceTests : IDisposable
         public ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default) => new((string?)null);
 
         public ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => throw new IOException("disk full");
     }
 }
