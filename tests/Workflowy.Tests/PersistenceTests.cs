@@ -289,6 +289,56 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains(logger.Entries, e => e.Id.Id == 6);
     }
 
+    [Fact]
+    public async Task ABatchCarryingTheRunsStatus_ThatCannotBeStored_IsStoredWithTheNextOne_StartTimeIncluded()
+    {
+        var store = new FlakyStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Continue, TimeProvider = time }.CreateRun("flaky");
+        _ = run.Submit(async _ => await gate.Task);
+        run.Complete();
+        await store.FirstFailure.Task.WaitAsync(Guard);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        gate.SetResult();
+        await run.Completion.WaitAsync(Guard);
+
+        var checkpoint = (await store.LoadAsync("flaky", run.RunId))!;
+        Assert.Equal(((RunStatus?)RunStatus.Completed, (DateTimeOffset?)start, (DateTimeOffset?)start.AddSeconds(1)), (checkpoint.Status, checkpoint.StartedAt, checkpoint.EndedAt));
+        Assert.Equal("{}", checkpoint.InputsJson);
+    }
+
+    /// <summary>An in-memory store whose first save fails.</summary>
+    private sealed class FlakyStore : IWorkflowStore
+    {
+        private readonly InMemoryWorkflowStore _inner = new();
+        private int _saves;
+
+        public TaskCompletionSource FirstFailure { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default) => _inner.LoadAsync(workflow, runId, cancellationToken);
+
+        public ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _saves) == 1)
+            {
+                Assert.Equal((RunStatus?)RunStatus.Running, batch.Status);
+                FirstFailure.SetResult();
+                throw new IOException("not yet");
+            }
+
+            return _inner.SaveAsync(batch, cancellationToken);
+        }
+
+        public ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default) => _inner.GetEventAsync(name, cancellationToken);
+
+        public ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default) => _inner.PublishEventAsync(name, payloadJson, cancellationToken);
+
+        public ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => _inner.QueryRunsAsync(query, cancellationToken);
+    }
+
     private sealed class FailingStore : IWorkflowStore
     {
         public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default) => new((RunCheckpoint?)null);

@@ -336,6 +336,30 @@ public abstract class RunQueryContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACancelledRun_IsCancelled_EvenWithAFailedTask()
+    {
+        var time = new FakeTimeProvider(T0);
+        var run = Runner(time, policy: ErrorPolicy.Log).CreateRun("contract.cancelled-after-failure");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failing = run.Submit(_ => Fail("boom"));
+        _ = run.Submit(async ctx =>
+        {
+            started.SetResult();
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+        });
+        run.Complete();
+        await started.Task.WaitAsync(Guard);
+        await failing.AsTask().ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Guard);
+
+        run.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion.WaitAsync(Guard));
+
+        var cancelled = await SummaryAsync(run);
+        Assert.Equal((RunStatus?)RunStatus.Cancelled, cancelled.Status);
+        Assert.Equal((1, 1), (cancelled.Tasks.Failed, cancelled.Tasks.Cancelled));
+    }
+
+    [Fact]
     public async Task AResumedRun_IsRunningAgain_KeepsItsFirstStart_ThenEndsWithItsNewStatus()
     {
         var time = new FakeTimeProvider(T0);
