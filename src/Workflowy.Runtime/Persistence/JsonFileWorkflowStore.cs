@@ -150,7 +150,14 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         }
         else if (System.IO.Directory.Exists(root))
         {
-            directories.AddRange(System.IO.Directory.EnumerateDirectories(root));
+            try
+            {
+                directories.AddRange(System.IO.Directory.GetDirectories(root));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"The runs cannot be listed: {ex.Message}", root, ex);
+            }
         }
 
         var matching = new List<RunSummary>();
@@ -162,7 +169,7 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
             {
                 paths = System.IO.Directory.Exists(directory) ? System.IO.Directory.GetFiles(directory) : Array.Empty<string>();
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new CheckpointException($"The runs cannot be listed: {ex.Message}", directory, ex);
             }
@@ -206,6 +213,10 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
                 catch (CheckpointException ex)
                 {
                     unreadable.Add(ex);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    unreadable.Add(new CheckpointException($"The checkpoint cannot be read: {ex.Message}", path, ex));
                 }
             }
         }
