@@ -16,33 +16,60 @@ namespace Workflowy;
 /// processes on one machine (writers wait for each other up to <see cref="BusyTimeout"/>). Every
 /// <see cref="SaveAsync"/> batch is one <c>BEGIN IMMEDIATE</c> transaction: all of it is stored or nothing is.
 /// Results, inputs, values and event payloads are stored as the JSON text given, unchanged. The schema (a
-/// <c>workflowy_meta</c> table naming it and its version) is created in a new or empty database only; a corrupt,
-/// truncated or foreign file, or a newer schema version, gives a <see cref="CheckpointException"/> naming the file,
-/// and the file is left as it is. Each operation uses its own pooled connection, so the store is thread-safe.
+/// <c>workflowy_meta</c> table naming it and its version) is created in a new or empty database only; a database of
+/// schema version 1 (an earlier Workflowy) is upgraded in place on first use; a corrupt, truncated or foreign file, or
+/// a newer schema version, gives a <see cref="CheckpointException"/> naming the file, and the file is left as it is.
+/// Each operation uses its own pooled connection, so the store is thread-safe.
 /// </summary>
 public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
 {
     /// <summary>The schema name recorded in <c>workflowy_meta</c>.</summary>
     public const string Schema = "workflowy.run";
 
-    /// <summary>The schema version this store creates and reads.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>The schema version this store creates and reads (version 1 databases are upgraded to it).</summary>
+    public const int SchemaVersion = 2;
 
     /// <summary>The states a task row may have (schema version 1); the tasks table checks them too.</summary>
     private const string KnownStates = "'Pending', 'Ready', 'Running', 'Retrying', 'Completed', 'Failed', 'Cancelled', 'Skipped'";
+
+    /// <summary>The statuses a run row may have (schema version 2); the runs table checks them too.</summary>
+    private const string KnownStatuses = "'Running', 'Completed', 'Failed', 'Cancelled'";
+
+    /// <summary>
+    /// The indexes that list runs newest first, unfiltered, by workflow and by status (schema version 2). Each holds every
+    /// column a listing reads, so a listing reads only the index (and the planner prefers it to the primary key).
+    /// </summary>
+    private const string CreateRunIndexes = """
+        CREATE INDEX workflowy_runs_by_started ON workflowy_runs (started_at, run_id, workflow, status, ended_at);
+        CREATE INDEX workflowy_runs_by_workflow ON workflowy_runs (workflow, started_at, run_id, status, ended_at);
+        CREATE INDEX workflowy_runs_by_status ON workflowy_runs (status, started_at, run_id, workflow, ended_at);
+        """;
+
+    /// <summary>Version 1 to 2: the run's status, start and end (null in the runs already stored), and the listing indexes.</summary>
+    private const string MigrateFrom1 = $"""
+        ALTER TABLE workflowy_runs ADD COLUMN status TEXT CHECK (status IN ({KnownStatuses}));
+        ALTER TABLE workflowy_runs ADD COLUMN started_at TEXT;
+        ALTER TABLE workflowy_runs ADD COLUMN ended_at TEXT;
+        {CreateRunIndexes}
+        UPDATE workflowy_meta SET value = '2' WHERE key = 'version';
+        """;
 
     private const string CreateSchema = $"""
         CREATE TABLE workflowy_meta (
             key TEXT NOT NULL PRIMARY KEY,
             value TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
-        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '1');
+        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '2');
         CREATE TABLE workflowy_runs (
             workflow TEXT NOT NULL,
             run_id TEXT NOT NULL,
             inputs_json TEXT,
+            status TEXT CHECK (status IN ({KnownStatuses})),
+            started_at TEXT,
+            ended_at TEXT,
             PRIMARY KEY (workflow, run_id)
         ) STRICT, WITHOUT ROWID;
+        {CreateRunIndexes}
         CREATE TABLE workflowy_tasks (
             workflow TEXT NOT NULL,
             run_id TEXT NOT NULL,
@@ -69,6 +96,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
         """;
 
     private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events"];
+
+    /// <summary>The two parts of a listing: runs with a start time, then runs without one.</summary>
+    private static readonly bool[] StartedPhases = [true, false];
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -131,7 +161,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                 await using (transaction.ConfigureAwait(false))
                 {
                     string? inputs;
-                    using (var command = Command(connection, transaction, "SELECT inputs_json FROM workflowy_runs WHERE workflow = $workflow AND run_id = $run_id", workflow, runId))
+                    RunRow run;
+                    using (var command = Command(connection, transaction, "SELECT workflow, run_id, status, started_at, ended_at, inputs_json FROM workflowy_runs WHERE workflow = $workflow AND run_id = $run_id", workflow, runId))
                     {
                         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                         await using (reader.ConfigureAwait(false))
@@ -141,9 +172,12 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                                 return null;
                             }
 
-                            inputs = reader.IsDBNull(0) ? null : reader.GetString(0);
+                            run = ReadRunRow(reader);
+                            inputs = reader.IsDBNull(5) ? null : reader.GetString(5);
                         }
                     }
+
+                    var (status, startedAt, endedAt) = ParseRunRow(run);
 
                     var tasks = new List<TaskRecord>();
                     using (var command = Command(connection, transaction, "SELECT key, state, result_json, attempts, error, started_at, finished_at FROM workflowy_tasks WHERE workflow = $workflow AND run_id = $run_id ORDER BY key", workflow, runId))
@@ -185,7 +219,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                         }
                     }
 
-                    return new RunCheckpoint(workflow, runId, inputs, tasks, values);
+                    return new RunCheckpoint(workflow, runId, inputs, tasks, values) { Status = status, StartedAt = startedAt, EndedAt = endedAt };
                 }
             }
         }
@@ -205,6 +239,7 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(batch.Values);
 
         // Everything that can be checked without the database is checked before the transaction begins.
+        var statusName = batch.Status is { } batchStatus ? StatusName(batchStatus) : null;
         if (batch.InputsJson is not null)
         {
             CheckJson(batch.InputsJson, "inputs");
@@ -244,13 +279,21 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                         connection,
                         transaction,
                         """
-                        INSERT INTO workflowy_runs (workflow, run_id, inputs_json) VALUES ($workflow, $run_id, $inputs)
-                        ON CONFLICT (workflow, run_id) DO UPDATE SET inputs_json = coalesce(excluded.inputs_json, workflowy_runs.inputs_json)
+                        INSERT INTO workflowy_runs (workflow, run_id, inputs_json, status, started_at, ended_at)
+                        VALUES ($workflow, $run_id, $inputs, $status, $started, $ended)
+                        ON CONFLICT (workflow, run_id) DO UPDATE SET
+                            inputs_json = coalesce(excluded.inputs_json, workflowy_runs.inputs_json),
+                            status = coalesce(excluded.status, workflowy_runs.status),
+                            started_at = coalesce(excluded.started_at, workflowy_runs.started_at),
+                            ended_at = CASE WHEN excluded.status IS NULL THEN workflowy_runs.ended_at ELSE excluded.ended_at END
                         """,
                         batch.Workflow,
                         batch.RunId))
                     {
                         command.Parameters.AddWithValue("$inputs", (object?)batch.InputsJson ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$status", (object?)statusName ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$started", (object?)RunTimestamp(batch.StartedAt) ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$ended", (object?)(statusName is null ? null : RunTimestamp(batch.EndedAt)) ?? DBNull.Value);
                         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                         AfterSaveStatement?.Invoke(++statement);
                     }
@@ -319,6 +362,157 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
         catch (SqliteException ex)
         {
             throw Failure(ex, $"The batch for run '{batch.RunId}' of '{batch.Workflow}' could not be stored (nothing of it was)");
+        }
+    }
+
+    /// <summary>
+    /// Lists runs (see <see cref="IWorkflowStore.QueryRunsAsync"/>) in one read transaction, walking an index of the
+    /// runs table in listing order (<c>workflowy_runs_by_started</c>, <c>_by_workflow</c> or <c>_by_status</c>) from
+    /// the continuation, so a page costs the same wherever it is in the listing; each listed run's task records are
+    /// counted through their primary key. A run row with an unknown status or an unreadable time, or a task row with an
+    /// unknown state, is left out of the runs and reported in <see cref="RunQueryResult.Unreadable"/> on the page
+    /// where it would have been.
+    /// </summary>
+    public async ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = query.Continuation is { } continuation ? DecodeContinuation(continuation) : default((string? Started, string Workflow, string RunId)?);
+        var statusName = query.Status is { } status ? StatusName(status) : null;
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = connection.BeginTransaction(deferred: true);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var runs = new List<RunSummary>();
+                    var unreadable = new List<CheckpointException>();
+                    RunRow? last = null;
+                    var more = false;
+
+                    // Runs with a start time first (newest first), then those without one; time filters exclude the latter.
+                    var timed = query.StartedAfter is not null || query.StartedBefore is not null;
+                    foreach (var started in StartedPhases)
+                    {
+                        if ((!started && timed) || (started && after is { Started: null }))
+                        {
+                            continue;
+                        }
+
+                        var continues = after is not null && (started || after.Value.Started is null);
+                        using var command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = RunsSql(started, query.Workflow is not null, statusName is not null, query.StartedAfter is not null, query.StartedBefore is not null, continues);
+                        command.Parameters.AddWithValue("$workflow", (object?)query.Workflow ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$status", (object?)statusName ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$after", (object?)RunTimestamp(query.StartedAfter) ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$before", (object?)RunTimestamp(query.StartedBefore) ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$c_started", (object?)after?.Started ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$c_run", (object?)after?.RunId ?? DBNull.Value);
+                        command.Parameters.AddWithValue("$c_workflow", (object?)after?.Workflow ?? DBNull.Value);
+                        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            {
+                                if (runs.Count == query.Limit)
+                                {
+                                    more = true;
+                                    break;
+                                }
+
+                                var row = ReadRunRow(reader);
+                                last = row;
+                                try
+                                {
+                                    var (runStatus, startedAt, endedAt) = ParseRunRow(row);
+                                    var counts = await CountTasksAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false);
+                                    runs.Add(new RunSummary(row.Workflow, row.RunId, runStatus, startedAt, endedAt, counts));
+                                }
+                                catch (CheckpointException ex)
+                                {
+                                    unreadable.Add(ex);
+                                }
+                            }
+                        }
+
+                        if (more)
+                        {
+                            break;
+                        }
+                    }
+
+                    var token = more && last is { } end ? EncodeContinuation(end) : null;
+                    return new RunQueryResult(runs, token) { Unreadable = unreadable };
+                }
+            }
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure(ex, "The runs cannot be listed");
+        }
+    }
+
+    /// <summary>
+    /// The listing's SQL: runs with (or without) a start time, filtered, after the continuation, in listing order:
+    /// start time, run id, workflow, descending (SQLite's binary order of text). Times are UTC round-trip text, which
+    /// sorts as time does.
+    /// </summary>
+    internal static string RunsSql(bool started, bool workflow, bool status, bool after, bool before, bool continues)
+    {
+        var sql = new StringBuilder("SELECT workflow, run_id, status, started_at, ended_at FROM workflowy_runs WHERE started_at IS ");
+        sql.Append(started ? "NOT NULL" : "NULL");
+        if (workflow)
+        {
+            sql.Append(" AND workflow = $workflow");
+        }
+
+        if (status)
+        {
+            sql.Append(" AND status = $status");
+        }
+
+        if (after)
+        {
+            sql.Append(" AND started_at > $after");
+        }
+
+        if (before)
+        {
+            sql.Append(" AND started_at < $before");
+        }
+
+        if (continues)
+        {
+            sql.Append(started ? " AND (started_at, run_id, workflow) < ($c_started, $c_run, $c_workflow)" : " AND (run_id, workflow) < ($c_run, $c_workflow)");
+        }
+
+        sql.Append(started ? " ORDER BY started_at DESC, run_id DESC, workflow DESC" : " ORDER BY run_id DESC, workflow DESC");
+        return sql.ToString();
+    }
+
+    /// <summary>A run's task records counted by state; <see cref="CheckpointException"/> for a state this version does not know.</summary>
+    private async Task<TaskCounts> CountTasksAsync(SqliteConnection connection, SqliteTransaction transaction, RunRow run, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, "SELECT state, count(*) FROM workflowy_tasks WHERE workflow = $workflow AND run_id = $run_id GROUP BY state", run.Workflow, run.RunId);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var counts = default(TaskCounts);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var text = reader.GetString(0);
+                if (!TryParseState(text, out var state))
+                {
+                    throw new CheckpointException($"A task of run '{run.RunId}' of '{run.Workflow}' has the unknown state '{text}'", FilePath);
+                }
+
+                counts = counts.Add(state, reader.GetInt32(1));
+            }
+
+            return counts;
         }
     }
 
@@ -415,7 +609,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
 
     /// <summary>
     /// On first use: creates the schema in a new or empty database, or checks that the database is a Workflowy store
-    /// of this schema version (writing nothing to it if it is not), and turns WAL on.
+    /// of this schema version or an earlier one (writing nothing to it if it is not), turns WAL on, and upgrades an
+    /// earlier version.
     /// </summary>
     private async ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
@@ -465,8 +660,13 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                     }
                 }
 
-                await CheckSchemaAsync(connection, objects, cancellationToken).ConfigureAwait(false);
+                var version = await CheckSchemaAsync(connection, objects, cancellationToken).ConfigureAwait(false);
                 await UseWalAsync(connection, cancellationToken).ConfigureAwait(false);
+                if (version < SchemaVersion)
+                {
+                    await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+
                 _initialized = true;
             }
         }
@@ -507,8 +707,29 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
         return objects;
     }
 
-    /// <summary>Checks an existing database: its meta rows, its tables and its size. Writes nothing.</summary>
-    private async Task CheckSchemaAsync(SqliteConnection connection, List<(string Type, string Name)> objects, CancellationToken cancellationToken)
+    /// <summary>
+    /// Upgrades a database of an earlier schema version, in one transaction that first reads the version again (another
+    /// connection may have upgraded it meanwhile).
+    /// </summary>
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = connection.BeginTransaction(deferred: false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT value FROM workflowy_meta WHERE key = 'version'";
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string == "1")
+            {
+                command.CommandText = MigrateFrom1;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Checks an existing database: its meta rows, its tables and its size, and returns its schema version. Writes nothing.</summary>
+    private async Task<int> CheckSchemaAsync(SqliteConnection connection, List<(string Type, string Name)> objects, CancellationToken cancellationToken)
     {
         var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (type, name) in objects)
@@ -573,9 +794,9 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
             throw new CheckpointException($"The Workflowy store has schema version {version}, written by a newer Workflowy; this version reads version {SchemaVersion}", FilePath);
         }
 
-        if (version != SchemaVersion)
+        if (version < 1)
         {
-            throw new CheckpointException($"The Workflowy store has the unknown schema version {version}; this version reads version {SchemaVersion}", FilePath);
+            throw new CheckpointException($"The Workflowy store has the unknown schema version {version}; this version reads versions 1 to {SchemaVersion}", FilePath);
         }
 
         var missing = new List<string>();
@@ -605,6 +826,8 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
                 throw new CheckpointException($"The database file is {length} bytes long, not a whole number of {pageSize}-byte pages (truncated or corrupt)", FilePath);
             }
         }
+
+        return version;
     }
 
     /// <summary>Turns on WAL (persistent in the file) unless it is on already.</summary>
@@ -625,9 +848,17 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Refuses to add to a run whose stored task rows have states this version does not know.</summary>
+    /// <summary>Refuses to add to a run whose stored status or task rows have states this version does not know.</summary>
     private async Task CheckStoredStatesAsync(SqliteConnection connection, SqliteTransaction transaction, string workflow, string runId, CancellationToken cancellationToken)
     {
+        using (var status = Command(connection, transaction, $"SELECT status FROM workflowy_runs WHERE workflow = $workflow AND run_id = $run_id AND status NOT IN ({KnownStatuses})", workflow, runId))
+        {
+            if (await status.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string unknown)
+            {
+                throw new CheckpointException($"Run '{runId}' of '{workflow}' has the unknown status '{unknown}'", FilePath);
+            }
+        }
+
         using var command = Command(connection, transaction, $"SELECT key, state FROM workflowy_tasks WHERE workflow = $workflow AND run_id = $run_id AND state NOT IN ({KnownStates}) LIMIT 1", workflow, runId);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -728,6 +959,104 @@ public sealed class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
     }
 
     private static string? Timestamp(DateTimeOffset? value) => value?.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>A run's time as UTC round-trip text: fixed width, so text order is time order (the listing sorts by it).</summary>
+    private static string? RunTimestamp(DateTimeOffset? value) => value?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.Running => "Running",
+        RunStatus.Completed => "Completed",
+        RunStatus.Failed => "Failed",
+        RunStatus.Cancelled => "Cancelled",
+        _ => throw new ArgumentException($"The run status {(int)status} is unknown.", nameof(status)),
+    };
+
+    /// <summary>A row of the runs table as stored (texts unparsed), so that an unreadable one still has its place in a listing.</summary>
+    private readonly record struct RunRow(string Workflow, string RunId, string? Status, string? Started, string? Ended);
+
+    /// <summary>Reads columns 0 to 4: workflow, run_id, status, started_at, ended_at.</summary>
+    private static RunRow ReadRunRow(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.IsDBNull(2) ? null : reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4));
+
+    private (RunStatus? Status, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt) ParseRunRow(RunRow row)
+    {
+        RunStatus? status = row.Status switch
+        {
+            null => null,
+            "Running" => RunStatus.Running,
+            "Completed" => RunStatus.Completed,
+            "Failed" => RunStatus.Failed,
+            "Cancelled" => RunStatus.Cancelled,
+            _ => throw new CheckpointException($"Run '{row.RunId}' of '{row.Workflow}' has the unknown status '{row.Status}'", FilePath),
+        };
+        return (status, RunTime(row, row.Started, "started_at"), RunTime(row, row.Ended, "ended_at"));
+    }
+
+    private DateTimeOffset? RunTime(RunRow row, string? text, string column) =>
+        text is null ? null
+        : DateTimeOffset.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) ? value
+        : throw new CheckpointException($"Run '{row.RunId}' of '{row.Workflow}' has an unreadable {column} '{text}'", FilePath);
+
+    /// <summary>The continuation after a run: base64url of its start time text (or none), workflow and run id, each length-prefixed.</summary>
+    private static string EncodeContinuation(RunRow row)
+    {
+        var text = new StringBuilder("s1");
+        foreach (var part in (ReadOnlySpan<string?>)[row.Started, row.Workflow, row.RunId])
+        {
+            text.Append(part is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{part.Length}:{part}"));
+        }
+
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ToString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private static (string? Started, string Workflow, string RunId) DecodeContinuation(string continuation)
+    {
+        try
+        {
+            var base64 = continuation.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            var text = StrictUtf8.GetString(Convert.FromBase64String(base64));
+            if (text.StartsWith("s1", StringComparison.Ordinal))
+            {
+                var parts = new List<string?>(3);
+                var at = 2;
+                while (at < text.Length && parts.Count < 3)
+                {
+                    if (text[at] == '-')
+                    {
+                        parts.Add(null);
+                        at++;
+                        continue;
+                    }
+
+                    var colon = text.IndexOf(':', at);
+                    if (colon < 0 || !int.TryParse(text.AsSpan(at, colon - at), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length > text.Length - colon - 1)
+                    {
+                        break;
+                    }
+
+                    parts.Add(text.Substring(colon + 1, length));
+                    at = colon + 1 + length;
+                }
+
+                if (parts.Count == 3 && at == text.Length && parts[1] is { } workflow && parts[2] is { } runId)
+                {
+                    return (parts[0], workflow, runId);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw new ArgumentException($"'{continuation}' is not a continuation of a run listing of this store.", "query", ex);
+        }
+
+        throw new ArgumentException($"'{continuation}' is not a continuation of a run listing of this store.", "query");
+    }
 
     private DateTimeOffset? Timestamp(SqliteDataReader reader, int ordinal, string key, string column)
     {

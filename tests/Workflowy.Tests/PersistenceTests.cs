@@ -49,6 +49,42 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal("Workflowy.Tests.Workflows.DurableWorkflow", resumed.WorkflowKey);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task AGeneratedWorkflow_RecordsItsStatus_FailedThenResumedToCompleted_KeepingItsFirstStart(string kind)
+    {
+        var store = Store(kind);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var runId = "status-" + Guid.NewGuid().ToString("N");
+        var failed = await new DurableWorkflow().RunAsync(5, "Pine Road", new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Log, TimeProvider = time }, runId).WaitAsync(Guard);
+        var afterFailure = (await store.LoadAsync(failed.WorkflowKey, runId))!;
+        Assert.Equal(((RunStatus?)RunStatus.Failed, (DateTimeOffset?)start, (DateTimeOffset?)start), (afterFailure.Status, afterFailure.StartedAt, afterFailure.EndedAt));
+
+        time.Advance(TimeSpan.FromDays(1));
+        var resumed = await new DurableWorkflow { Repaired = true }.ResumeAsync(runId, new WorkflowRunner { Store = store, TimeProvider = time }).WaitAsync(Guard);
+
+        var listed = (await store.QueryRunsAsync(new RunQuery { Workflow = resumed.WorkflowKey })).Runs.Single(r => r.RunId == runId);
+        Assert.Equal(new RunSummary(resumed.WorkflowKey, runId, RunStatus.Completed, start, start.AddDays(1), new TaskCounts { Completed = 3 }), listed);
+    }
+
+    [Fact]
+    public async Task ARunWhoseCheckpointCannotBeLoaded_WritesNoStatus()
+    {
+        var store = new JsonFileWorkflowStore(_directory);
+        var path = store.PathOf("Workflowy.Tests.Workflows.DurableWorkflow", "broken");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "{ broken");
+
+        var run = new DurableWorkflow().Start(1, "x", new WorkflowRunner { Store = store }, "broken");
+        await Assert.ThrowsAsync<CheckpointException>(() => run.Completion.WaitAsync(Guard));
+
+        Assert.Equal("{ broken", File.ReadAllText(path));
+        var listing = await store.QueryRunsAsync(new RunQuery());
+        Assert.Empty(listing.Runs);
+        Assert.Equal(path, Assert.Single(listing.Unreadable).Location);
+    }
+
     [Fact]
     public async Task RunAsync_WithTheIdOfACheckpointedRun_ContinuesIt()
     {
@@ -253,6 +289,56 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains(logger.Entries, e => e.Id.Id == 6);
     }
 
+    [Fact]
+    public async Task ABatchCarryingTheRunsStatus_ThatCannotBeStored_IsStoredWithTheNextOne_StartTimeIncluded()
+    {
+        var store = new FlakyStore();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Continue, TimeProvider = time }.CreateRun("flaky");
+        _ = run.Submit(async _ => await gate.Task);
+        run.Complete();
+        await store.FirstFailure.Task.WaitAsync(Guard);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        gate.SetResult();
+        await run.Completion.WaitAsync(Guard);
+
+        var checkpoint = (await store.LoadAsync("flaky", run.RunId))!;
+        Assert.Equal(((RunStatus?)RunStatus.Completed, (DateTimeOffset?)start, (DateTimeOffset?)start.AddSeconds(1)), (checkpoint.Status, checkpoint.StartedAt, checkpoint.EndedAt));
+        Assert.Equal("{}", checkpoint.InputsJson);
+    }
+
+    /// <summary>An in-memory store whose first save fails.</summary>
+    private sealed class FlakyStore : IWorkflowStore
+    {
+        private readonly InMemoryWorkflowStore _inner = new();
+        private int _saves;
+
+        public TaskCompletionSource FirstFailure { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default) => _inner.LoadAsync(workflow, runId, cancellationToken);
+
+        public ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _saves) == 1)
+            {
+                Assert.Equal((RunStatus?)RunStatus.Running, batch.Status);
+                FirstFailure.SetResult();
+                throw new IOException("not yet");
+            }
+
+            return _inner.SaveAsync(batch, cancellationToken);
+        }
+
+        public ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default) => _inner.GetEventAsync(name, cancellationToken);
+
+        public ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default) => _inner.PublishEventAsync(name, payloadJson, cancellationToken);
+
+        public ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => _inner.QueryRunsAsync(query, cancellationToken);
+    }
+
     private sealed class FailingStore : IWorkflowStore
     {
         public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default) => new((RunCheckpoint?)null);
@@ -262,5 +348,7 @@ public sealed class PersistenceTests : IDisposable
         public ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default) => new((string?)null);
 
         public ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default) => default;
+
+        public ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default) => throw new IOException("disk full");
     }
 }

@@ -414,6 +414,7 @@ public abstract partial class WorkflowRun
         if (_checkpointer is { } checkpointer)
         {
             // The run ends once its last checkpoint is stored, so a process that resumes it sees every completion.
+            OnPersistentRunEnding(tasks, count);
             _ = CompleteAfterCheckpointAsync(checkpointer, tasks, count);
             return;
         }

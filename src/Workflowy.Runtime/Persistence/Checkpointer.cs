@@ -54,6 +54,9 @@ internal sealed class Checkpointer
         _signal.Release();
     }
 
+    /// <summary>Flushes soon (a run status to store).</summary>
+    public void Wake() => _signal.Release();
+
     public void AddValue(string key, string json)
     {
         lock (_lock)
@@ -120,9 +123,10 @@ internal sealed class Checkpointer
         Dictionary<string, TaskRecord> tasks;
         Dictionary<string, string> values;
         string? inputs;
+        PendingRunStatus.Change? status;
         lock (_lock)
         {
-            if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null)
+            if (_tasks.Count == 0 && _values.Count == 0 && _inputs is null && !_run.PendingStatus.IsPending)
             {
                 return;
             }
@@ -130,11 +134,12 @@ internal sealed class Checkpointer
             (tasks, _tasks) = (_tasks, new Dictionary<string, TaskRecord>(StringComparer.Ordinal));
             (values, _values) = (_values, new Dictionary<string, string>(StringComparer.Ordinal));
             (inputs, _inputs) = (_inputs, null);
+            status = _run.PendingStatus.Take();
         }
 
         try
         {
-            await _store.SaveAsync(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values)).ConfigureAwait(false);
+            await _store.SaveAsync(PendingRunStatus.Apply(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values), status)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -154,6 +159,7 @@ internal sealed class Checkpointer
                 _inputs ??= inputs;
             }
 
+            _run.PendingStatus.PutBack(status);
             _run.OnStoreFailure(ex);
         }
     }

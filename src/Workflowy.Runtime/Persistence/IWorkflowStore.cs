@@ -17,9 +17,21 @@ public interface IWorkflowStore
 
     /// <summary>
     /// Merges a batch into the run's checkpoint atomically: task records and values are upserted by key, inputs are
-    /// set if given. Either the whole batch is stored or nothing is.
+    /// set if given, and so are the run's <see cref="RunCheckpoint.StartedAt"/> and its
+    /// <see cref="RunCheckpoint.Status"/> (which sets <see cref="RunCheckpoint.EndedAt"/> with it, null included).
+    /// Either the whole batch is stored or nothing is.
     /// </summary>
     ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists runs: those matching the query's filters, newest first (by <see cref="RunCheckpoint.StartedAt"/>; runs
+    /// with none come last; ties by run id, then workflow, descending), a page of at most
+    /// <see cref="RunQuery.Limit"/> at a time. A page's <see cref="RunQueryResult.Continuation"/> continues after its
+    /// last run, so runs added meanwhile (which start later) do not shift the next pages. Runs that cannot be read are
+    /// reported in <see cref="RunQueryResult.Unreadable"/>, not thrown. Throws <see cref="ArgumentException"/> for a
+    /// continuation that is not one, and <see cref="CheckpointException"/> if the store itself cannot be read.
+    /// </summary>
+    ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>The payload of a published event (JSON), or null if it has not been published.</summary>
     ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default);
@@ -56,7 +68,20 @@ public sealed record RunCheckpoint(
     string RunId,
     string? InputsJson,
     IReadOnlyList<TaskRecord> Tasks,
-    IReadOnlyDictionary<string, string> Values);
+    IReadOnlyDictionary<string, string> Values)
+{
+    /// <summary>
+    /// The run's status: as loaded, the recorded one (null if none was ever recorded); in a batch, null leaves it (and
+    /// <see cref="EndedAt"/>) as stored, a value replaces it and <see cref="EndedAt"/>.
+    /// </summary>
+    public RunStatus? Status { get; init; }
+
+    /// <summary>When the run first started: as loaded, the recorded time (null if none); in a batch, null leaves it as stored.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the run last ended (null while it runs): as loaded, the recorded time; in a batch, stored together with <see cref="Status"/> (ignored without one).</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+}
 
 /// <summary>A checkpoint could not be read or written: what is wrong and where. What is stored is left untouched.</summary>
 public sealed class CheckpointException : WorkflowException

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -19,6 +20,11 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
         {
             return new(_runs.TryGetValue((workflow, runId), out var entry)
                 ? new RunCheckpoint(workflow, runId, entry.Inputs, entry.Tasks.Values.ToList(), new Dictionary<string, string>(entry.Values))
+                {
+                    Status = entry.Status,
+                    StartedAt = entry.StartedAt,
+                    EndedAt = entry.EndedAt,
+                }
                 : null);
         }
     }
@@ -35,6 +41,13 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
             }
 
             entry.Inputs = batch.InputsJson ?? entry.Inputs;
+            entry.StartedAt = batch.StartedAt ?? entry.StartedAt;
+            if (batch.Status is { } status)
+            {
+                entry.Status = status;
+                entry.EndedAt = batch.EndedAt;
+            }
+
             foreach (var task in batch.Tasks)
             {
                 entry.Tasks[task.Key] = task;
@@ -47,6 +60,31 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
         }
 
         return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var matching = new List<RunSummary>();
+        lock (_lock)
+        {
+            foreach (var ((workflow, runId), entry) in _runs)
+            {
+                if (RunListing.Matches(query, workflow, entry.Status, entry.StartedAt))
+                {
+                    var counts = default(TaskCounts);
+                    foreach (var task in entry.Tasks.Values)
+                    {
+                        counts = counts.Add(task.State);
+                    }
+
+                    matching.Add(new RunSummary(workflow, runId, entry.Status, entry.StartedAt, entry.EndedAt, counts));
+                }
+            }
+        }
+
+        return new(RunListing.Page(query, matching, Array.Empty<CheckpointException>()));
     }
 
     /// <inheritdoc />
@@ -72,6 +110,12 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
     private sealed class Entry
     {
         public string? Inputs { get; set; }
+
+        public RunStatus? Status { get; set; }
+
+        public DateTimeOffset? StartedAt { get; set; }
+
+        public DateTimeOffset? EndedAt { get; set; }
 
         public Dictionary<string, TaskRecord> Tasks { get; } = new();
 

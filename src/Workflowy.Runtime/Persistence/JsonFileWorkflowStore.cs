@@ -63,7 +63,12 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
             values[key] = value.GetRawText();
         }
 
-        return new RunCheckpoint(workflow, runId, file.Inputs?.GetRawText(), tasks, values);
+        return new RunCheckpoint(workflow, runId, file.Inputs?.GetRawText(), tasks, values)
+        {
+            Status = StatusOf(file, path),
+            StartedAt = file.StartedAt,
+            EndedAt = file.EndedAt,
+        };
     }
 
     /// <inheritdoc />
@@ -87,6 +92,13 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
             if (batch.InputsJson is not null)
             {
                 file.Inputs = Parse(batch.InputsJson, path, "inputs");
+            }
+
+            file.StartedAt = batch.StartedAt ?? file.StartedAt;
+            if (batch.Status is { } status)
+            {
+                file.Status = StatusName(status);
+                file.EndedAt = batch.EndedAt;
             }
 
             foreach (var task in batch.Tasks)
@@ -113,6 +125,103 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Lists runs (see <see cref="IWorkflowStore.QueryRunsAsync"/>) by reading every run file (of the query's workflow,
+    /// if it names one) on every page: the cost grows with the number of runs stored. Temporary files are ignored. A
+    /// file that cannot be read (corrupt, truncated, foreign, or not at the path of the run it names) is left out of
+    /// the runs, left untouched, and reported in <see cref="RunQueryResult.Unreadable"/> on the first page (the query
+    /// without a continuation).
+    /// </summary>
+    public async ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Continuation is { } continuation)
+        {
+            _ = RunListing.Decode(continuation);
+        }
+
+        var root = Path.Combine(Directory, "runs");
+        var directories = new List<string>();
+        if (query.Workflow is { } workflow)
+        {
+            directories.Add(Path.Combine(root, FileName(workflow)));
+        }
+        else if (System.IO.Directory.Exists(root))
+        {
+            try
+            {
+                directories.AddRange(System.IO.Directory.GetDirectories(root));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"The runs cannot be listed: {ex.Message}", root, ex);
+            }
+        }
+
+        var matching = new List<RunSummary>();
+        var unreadable = new List<CheckpointException>();
+        foreach (var directory in directories)
+        {
+            IEnumerable<string> paths;
+            try
+            {
+                paths = System.IO.Directory.Exists(directory) ? System.IO.Directory.GetFiles(directory) : Array.Empty<string>();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CheckpointException($"The runs cannot be listed: {ex.Message}", directory, ex);
+            }
+
+            foreach (var path in paths)
+            {
+                var name = Path.GetFileName(path);
+                if (name.StartsWith('.') || !name.EndsWith(".json", StringComparison.Ordinal))
+                {
+                    continue; // temporary files (".<name>.json.<guid>.tmp") and anything that is not a run file
+                }
+
+                try
+                {
+                    var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+                    if (file is null)
+                    {
+                        continue; // removed meanwhile
+                    }
+
+                    if (file.Workflow is null || file.RunId is null || PathOf(file.Workflow, file.RunId) != path)
+                    {
+                        throw new CheckpointException($"The file is not the checkpoint of the run its path names (it names run '{file.RunId}' of '{file.Workflow}')", path);
+                    }
+
+                    Validate(file, file.Workflow, file.RunId, path);
+                    var status = StatusOf(file, path);
+                    if (!RunListing.Matches(query, file.Workflow, status, file.StartedAt))
+                    {
+                        continue;
+                    }
+
+                    var counts = default(TaskCounts);
+                    foreach (var (key, task) in file.Tasks!)
+                    {
+                        counts = counts.Add(StateOf(key, task, path));
+                    }
+
+                    matching.Add(new RunSummary(file.Workflow, file.RunId, status, file.StartedAt, file.EndedAt, counts));
+                }
+                catch (CheckpointException ex)
+                {
+                    unreadable.Add(ex);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    unreadable.Add(new CheckpointException($"The checkpoint cannot be read: {ex.Message}", path, ex));
+                }
+            }
+        }
+
+        return RunListing.Page(query, matching, query.Continuation is null ? unreadable : Array.Empty<CheckpointException>());
     }
 
     /// <inheritdoc />
@@ -175,7 +284,28 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         {
             _ = StateOf(key, task, path);
         }
+
+        _ = StatusOf(file, path);
     }
+
+    private static RunStatus? StatusOf(RunFile file, string path) => file.Status switch
+    {
+        null => null,
+        "Running" => RunStatus.Running,
+        "Completed" => RunStatus.Completed,
+        "Failed" => RunStatus.Failed,
+        "Cancelled" => RunStatus.Cancelled,
+        _ => throw new CheckpointException($"The run has the unknown status '{file.Status}'", path),
+    };
+
+    private static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.Running => "Running",
+        RunStatus.Completed => "Completed",
+        RunStatus.Failed => "Failed",
+        RunStatus.Cancelled => "Cancelled",
+        _ => throw new ArgumentException($"The run status {(int)status} is unknown.", nameof(status)),
+    };
 
     private static TaskState StateOf(string key, TaskFileEntry task, string path) =>
         Enum.TryParse<TaskState>(task.State, ignoreCase: false, out var state) && Enum.IsDefined(state) && !int.TryParse(task.State, out _)
@@ -289,6 +419,12 @@ internal sealed class RunFile
     public string? RunId { get; set; }
 
     public JsonElement? Inputs { get; set; }
+
+    public string? Status { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
 
     public Dictionary<string, TaskFileEntry>? Tasks { get; set; } = new(StringComparer.Ordinal);
 

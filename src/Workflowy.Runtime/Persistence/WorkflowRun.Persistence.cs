@@ -153,6 +153,7 @@ public abstract partial class WorkflowRun
             }
 
             _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval);
+            OnPersistentRunStarting(checkpoint);
             if (checkpoint?.InputsJson is null)
             {
                 _checkpointer.SetInputs(SerializeInputs() ?? "{}");
