@@ -430,25 +430,8 @@ public sealed class WorkflowRunner : IAsyncDisposable
         Raise(RunEnded, new WorkflowRunEventArgs(run), nameof(RunEnded), run.RunId);
     }
 
-    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name, string runId)
-    {
-        if (handler is null)
-        {
-            return;
-        }
-
-        foreach (var subscriber in handler.GetInvocationList())
-        {
-            try
-            {
-                ((EventHandler<TArgs>)subscriber).Invoke(this, args);
-            }
-            catch (Exception ex)
-            {
-                Logging.Safely(Logger, static (logger, s) => Log.HandlerFailed(logger, s.Name, s.RunId, s.Exception), (Name: name, RunId: runId, Exception: ex));
-            }
-        }
-    }
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name, string runId) =>
+        Logging.RaiseSafely(handler, this, args, Logger, name, runId);
 
     private WorkflowRun TargetRun(ReadOnlySpan<TaskHandle> dependsOn)
     {

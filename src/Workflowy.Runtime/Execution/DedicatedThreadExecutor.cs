@@ -70,6 +70,11 @@ internal sealed class DedicatedThreadExecutor : TaskExecutor
         }
     }
 
+    private readonly struct QueueSource(ConcurrentQueue<TaskHandle> queue) : IReadySource
+    {
+        public bool TryTake(out TaskHandle handle) => queue.TryDequeue(out handle!);
+    }
+
     private void TryStartThread()
     {
         while (true)
@@ -100,27 +105,7 @@ internal sealed class DedicatedThreadExecutor : TaskExecutor
         var home = ExecutionContext.Capture();
         while (true)
         {
-            var hold = default(FlightHold);
-            var retire = false;
-            try
-            {
-                while (!retire && _queue.TryDequeue(out var handle))
-                {
-                    hold.Switch(handle.Run);
-                    retire = handle.Run.RunBurst(handle, this);
-                }
-            }
-            catch (Exception ex)
-            {
-                hold.Run?.AbortOnEngineFailure(ex);
-            }
-            finally
-            {
-                hold.Release();
-                FlightHold.RestoreContext(home);
-            }
-
-            if (retire)
+            if (FlightHold.Drain(this, new QueueSource(_queue), home))
             {
                 // Replaced when its body was abandoned (OnAbandoned): it no longer counts.
                 return;

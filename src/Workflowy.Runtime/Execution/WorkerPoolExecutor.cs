@@ -87,29 +87,7 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
         var home = ExecutionContext.Capture();
         while (true)
         {
-            // The worker holds one in-flight count of a run while it takes that run's tasks, not one per task.
-            var hold = default(FlightHold);
-            var retire = false;
-            try
-            {
-                while (!retire && reader.TryRead(out var handle))
-                {
-                    hold.Switch(handle.Run);
-                    retire = handle.Run.RunBurst(handle, this);
-                }
-            }
-            catch (Exception ex)
-            {
-                // RunBurst handles every task failure itself; an exception here is a broken engine: end that run with it.
-                hold.Run?.AbortOnEngineFailure(ex);
-            }
-            finally
-            {
-                hold.Release();
-                FlightHold.RestoreContext(home);
-            }
-
-            if (retire)
+            if (FlightHold.Drain(this, new ChannelSource(reader), home))
             {
                 return;
             }
@@ -134,6 +112,18 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
     }
 }
 
+/// <summary>Where a worker takes its next ready task from.</summary>
+internal interface IReadySource
+{
+    bool TryTake(out TaskHandle handle);
+}
+
+/// <summary>The worker pool's channel, as a source (a struct: the drain loop is specialised for it, no allocation).</summary>
+internal readonly struct ChannelSource(ChannelReader<TaskHandle> reader) : IReadySource
+{
+    public bool TryTake(out TaskHandle handle) => reader.TryRead(out handle!);
+}
+
 /// <summary>
 /// The in-flight count a worker thread holds for the run whose tasks it is running: taken when it starts on a run's
 /// task, moved when it takes a task of another run, given back when it stops taking tasks.
@@ -156,6 +146,38 @@ internal struct FlightHold
     {
         Run?.Leave();
         Run = null;
+    }
+
+    /// <summary>
+    /// Runs the tasks a source gives until it is empty or the thread must retire (returns true then: it ran a body
+    /// abandoned by its timeout). The thread holds one in-flight count of a run while it takes that run's tasks, not one
+    /// per task, and goes back to its own execution context afterwards.
+    /// </summary>
+    public static bool Drain<TSource>(TaskExecutor executor, TSource source, ExecutionContext? home)
+        where TSource : IReadySource
+    {
+        var hold = default(FlightHold);
+        var retire = false;
+        try
+        {
+            while (!retire && source.TryTake(out var handle))
+            {
+                hold.Switch(handle.Run);
+                retire = handle.Run.RunBurst(handle, executor);
+            }
+        }
+        catch (Exception ex)
+        {
+            // RunBurst handles every task failure itself; an exception here is a broken engine: end that run with it.
+            hold.Run?.AbortOnEngineFailure(ex);
+        }
+        finally
+        {
+            hold.Release();
+            RestoreContext(home);
+        }
+
+        return retire;
     }
 
     /// <summary>Puts the worker thread back in its own execution context after running tasks in theirs.</summary>

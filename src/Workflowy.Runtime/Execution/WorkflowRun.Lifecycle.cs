@@ -360,26 +360,8 @@ public abstract partial class WorkflowRun
         RaiseSafely(runnerHandler, args, nameof(WorkflowRunner.ProgressChanged));
     }
 
-    /// <summary>Raises an event to each subscriber; one that throws is logged and does not keep the others from it.</summary>
-    private void RaiseSafely<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name)
-    {
-        if (handler is null)
-        {
-            return;
-        }
-
-        foreach (var subscriber in handler.GetInvocationList())
-        {
-            try
-            {
-                ((EventHandler<TArgs>)subscriber).Invoke(this, args);
-            }
-            catch (Exception ex)
-            {
-                Logging.Safely(Runner.Logger, static (logger, s) => Log.HandlerFailed(logger, s.Event, s.RunId, s.Exception), (Event: name, RunId, Exception: ex));
-            }
-        }
-    }
+    private void RaiseSafely<TArgs>(EventHandler<TArgs>? handler, TArgs args, string name) =>
+        Logging.RaiseSafely(handler, this, args, Runner.Logger, name, RunId);
 
     private void EndRun()
     {

@@ -17,4 +17,28 @@ internal static class Logging
             // The logger is the user's; a failure to log must not change the run's outcome.
         }
     }
+
+    /// <summary>
+    /// Raises an event to each subscriber in turn; one that throws is logged (event id 5) and does not keep the others
+    /// from it, nor change anything the runtime was doing.
+    /// </summary>
+    public static void RaiseSafely<TArgs>(EventHandler<TArgs>? handler, object sender, TArgs args, ILogger logger, string name, string runId)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        foreach (var subscriber in handler.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<TArgs>)subscriber).Invoke(sender, args);
+            }
+            catch (Exception ex)
+            {
+                Safely(logger, static (l, s) => Log.HandlerFailed(l, s.Name, s.RunId, s.Exception), (Name: name, RunId: runId, Exception: ex));
+            }
+        }
+    }
 }
