@@ -45,13 +45,8 @@ internal sealed class SerialExecutor : TaskExecutor
 
     internal override void Stop()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
-        {
-            // Never started: nothing waits for it.
-            _jobs.CompleteAdding();
-            return;
-        }
-
+        // A thread not started yet never will be; posts from now on are refused (Enqueue's Add throws).
+        Volatile.Write(ref _started, 1);
         _jobs.CompleteAdding();
     }
 
