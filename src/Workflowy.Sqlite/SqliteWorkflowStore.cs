@@ -29,6 +29,9 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <summary>The schema version this store creates and reads (version 1 databases are upgraded to it).</summary>
     public const int SchemaVersion = 2;
 
+    /// <summary>SKELETON</summary>
+    public const int ApplicationId = 0x57464C59;
+
     /// <summary>The states a task row may have (schema version 1); the tasks table checks them too.</summary>
     private const string KnownStates = "'Pending', 'Ready', 'Running', 'Retrying', 'Completed', 'Failed', 'Cancelled', 'Skipped'";
 

@@ -36,6 +36,12 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
     /// <summary>The store's root directory.</summary>
     public string Directory { get; }
 
+    /// <summary>SKELETON</summary>
+    public UnixFileMode? FileCreateMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>SKELETON</summary>
+    public UnixFileMode? DirectoryCreateMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>The file that holds a run's checkpoint.</summary>
     public string PathOf(string workflow, string runId) =>
         Path.Combine(Directory, "runs", FileName(workflow), FileName(runId) + ".json");
