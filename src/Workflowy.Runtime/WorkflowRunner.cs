@@ -281,7 +281,8 @@ public sealed class WorkflowRunner : IAsyncDisposable
 
     /// <summary>
     /// Creates a run of dynamic tasks with a given id, restoring its checkpoint from <see cref="Store"/> first: submitted
-    /// tasks whose key completed in an earlier process are restored instead of run again.
+    /// tasks whose key completed in an earlier process are restored instead of run again. Throws what loading the
+    /// checkpoint threw (a <see cref="CheckpointException"/> for a corrupt or foreign one) instead of returning an ended run.
     /// </summary>
     public async Task<DynamicRun> ResumeRunAsync(string name, string runId, CancellationToken cancellationToken = default)
     {
@@ -289,6 +290,12 @@ public sealed class WorkflowRunner : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
         var run = new DynamicRun(name, this, runId);
         await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (run.Failure is { } failure)
+        {
+            // The checkpoint could not be loaded: the run ended before anything ran. Its error, not an ended run.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
         return run;
     }
 

@@ -25,6 +25,11 @@ public sealed partial class SqliteWorkflowStore
     public async ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Workflow is { } workflow)
+        {
+            CheckName(workflow, nameof(query));
+        }
+
         var after = query.Continuation is { } continuation ? DecodeContinuation(continuation) : default((string? Started, string Workflow, string RunId)?);
         var statusName = query.Status is { } status ? StatusName(status) : null;
         await InitializeAsync(cancellationToken).ConfigureAwait(false);

@@ -68,8 +68,10 @@ public sealed partial class SqliteWorkflowStore
                 var objects = await SchemaObjectsAsync(connection, null, cancellationToken).ConfigureAwait(false);
                 if (objects.Count == 0)
                 {
-                    // A new or empty database: WAL first (not possible inside a transaction), then the schema, unless
-                    // another connection created it meanwhile.
+                    // A new or empty database: unless it is another application's (checked before anything is written,
+                    // WAL mode included), WAL first (not possible inside a transaction), then the schema, unless another
+                    // connection created it meanwhile.
+                    await CheckNotForeignAsync(connection, cancellationToken).ConfigureAwait(false);
                     await UseWalAsync(connection, cancellationToken).ConfigureAwait(false);
                     var transaction = connection.BeginTransaction(deferred: false);
                     await using (transaction.ConfigureAwait(false))
@@ -79,7 +81,7 @@ public sealed partial class SqliteWorkflowStore
                         {
                             using var command = connection.CreateCommand();
                             command.Transaction = transaction;
-                            command.CommandText = CreateSchema;
+                            command.CommandText = CreateSchema + ApplicationIdPragma;
                             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                             _initialized = true;
@@ -113,6 +115,28 @@ public sealed partial class SqliteWorkflowStore
         finally
         {
             _initialization.Release();
+        }
+    }
+
+    /// <summary>
+    /// Refuses an empty database that another application marked as its own (a <c>PRAGMA application_id</c> other than 0
+    /// and <see cref="ApplicationId"/>, or a <c>user_version</c> other than 0): the schema is not written into it.
+    /// </summary>
+    private async Task CheckNotForeignAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA application_id";
+        var applicationId = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        command.CommandText = "PRAGMA user_version";
+        var userVersion = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        if (applicationId is not 0 and not ApplicationId)
+        {
+            throw new CheckpointException(string.Create(CultureInfo.InvariantCulture, $"The database belongs to another application (it is empty but has the application_id {applicationId} (0x{applicationId:X8}); a Workflowy store has {ApplicationId} or 0); it is left as it is"), FilePath);
+        }
+
+        if (userVersion != 0)
+        {
+            throw new CheckpointException(string.Create(CultureInfo.InvariantCulture, $"The database belongs to another application (it is empty but has the user_version {userVersion}; a Workflowy store has 0); it is left as it is"), FilePath);
         }
     }
 

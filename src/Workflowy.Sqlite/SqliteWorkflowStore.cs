@@ -15,10 +15,12 @@ namespace Workflowy;
 /// The durable embedded store: runs and events in one SQLite database file, in WAL mode, shared safely by several
 /// processes on one machine (writers wait for each other up to <see cref="BusyTimeout"/>). Every
 /// <see cref="SaveAsync"/> batch is one <c>BEGIN IMMEDIATE</c> transaction: all of it is stored or nothing is.
-/// Results, inputs, values and event payloads are stored as the JSON text given, unchanged. The schema (a
-/// <c>workflowy_meta</c> table naming it and its version) is created in a new or empty database only; a database of
-/// schema version 1 (an earlier Workflowy) is upgraded in place on first use; a corrupt, truncated or foreign file, or
-/// a newer schema version, gives a <see cref="CheckpointException"/> naming the file, and the file is left as it is.
+/// Results, inputs, values and event payloads are stored as the JSON text given, unchanged, and checked when read. The
+/// schema (a <c>workflowy_meta</c> table naming it and its version, and <see cref="ApplicationId"/>) is created in a new
+/// or empty database only, unless that database belongs to another application (its <c>application_id</c> or
+/// <c>user_version</c> is set); a database of schema version 1 (an earlier Workflowy) is upgraded in place on first use;
+/// a corrupt, truncated or foreign file, a newer schema version, or a row that cannot be read gives a
+/// <see cref="CheckpointException"/> naming the file, and the file is left as it is.
 /// Each operation uses its own pooled connection, so the store is thread-safe.
 /// </summary>
 public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposable
@@ -28,6 +30,13 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
 
     /// <summary>The schema version this store creates and reads (version 1 databases are upgraded to it).</summary>
     public const int SchemaVersion = 2;
+
+    /// <summary>
+    /// The <c>PRAGMA application_id</c> this store writes in the databases it creates: <c>0x57464C59</c> (1464224857),
+    /// "WFLY" in ASCII, so that tools such as <c>file(1)</c> can tell a Workflowy store. An empty database whose
+    /// application id is neither 0 nor this one belongs to another application, and is refused.
+    /// </summary>
+    public const int ApplicationId = 0x57464C59;
 
     /// <summary>The states a task row may have (schema version 1); the tasks table checks them too.</summary>
     private const string KnownStates = "'Pending', 'Ready', 'Running', 'Retrying', 'Completed', 'Failed', 'Cancelled', 'Skipped'";
@@ -95,6 +104,9 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
         ) STRICT, WITHOUT ROWID;
         """;
 
+    /// <summary>Sets <see cref="ApplicationId"/>; run with the schema, in the transaction that creates it.</summary>
+    private static readonly string ApplicationIdPragma = string.Create(CultureInfo.InvariantCulture, $"\nPRAGMA application_id = {ApplicationId};");
+
     private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events"];
 
     /// <summary>The two parts of a listing: runs with a start time, then runs without one.</summary>
@@ -148,8 +160,8 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <inheritdoc />
     public async ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(workflow);
-        ArgumentNullException.ThrowIfNull(runId);
+        CheckName(workflow, nameof(workflow));
+        CheckName(runId, nameof(runId));
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -178,6 +190,10 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
                     }
 
                     var (status, startedAt, endedAt) = ParseRunRow(run);
+                    if (inputs is not null)
+                    {
+                        CheckStoredJson(inputs, $"The inputs of run '{runId}' of '{workflow}' are");
+                    }
 
                     var tasks = new List<TaskRecord>();
                     using (var command = Command(connection, transaction, "SELECT key, state, result_json, attempts, error, started_at, finished_at FROM workflowy_tasks WHERE workflow = $workflow AND run_id = $run_id ORDER BY key", workflow, runId))
@@ -194,11 +210,23 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
                                     throw new CheckpointException($"Task '{key}' of run '{runId}' of '{workflow}' has the unknown state '{stateText}'", FilePath);
                                 }
 
+                                var result = reader.IsDBNull(2) ? null : reader.GetString(2);
+                                if (result is not null)
+                                {
+                                    CheckStoredJson(result, $"The result of task '{key}' of run '{runId}' of '{workflow}' is");
+                                }
+
+                                var attempts = reader.GetInt64(3);
+                                if (attempts is < 0 or > int.MaxValue)
+                                {
+                                    throw new CheckpointException($"Task '{key}' of run '{runId}' of '{workflow}' has the attempt count {attempts}, out of range (0 to {int.MaxValue}); it is left as it is", FilePath);
+                                }
+
                                 tasks.Add(new TaskRecord(
                                     key,
                                     state,
-                                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                                    reader.GetInt32(3),
+                                    result,
+                                    (int)attempts,
                                     reader.IsDBNull(4) ? null : reader.GetString(4),
                                     Timestamp(reader, 5, key, "started_at"),
                                     Timestamp(reader, 6, key, "finished_at")));
@@ -214,7 +242,10 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
                         {
                             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                             {
-                                values[reader.GetString(0)] = reader.GetString(1);
+                                var key = reader.GetString(0);
+                                var json = reader.GetString(1);
+                                CheckStoredJson(json, $"The value '{key}' of run '{runId}' of '{workflow}' is");
+                                values[key] = json;
                             }
                         }
                     }
@@ -233,8 +264,8 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     public async ValueTask SaveAsync(RunCheckpoint batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(batch.Workflow);
-        ArgumentNullException.ThrowIfNull(batch.RunId);
+        CheckName(batch.Workflow, nameof(batch));
+        CheckName(batch.RunId, nameof(batch));
         ArgumentNullException.ThrowIfNull(batch.Tasks);
         ArgumentNullException.ThrowIfNull(batch.Values);
 
@@ -368,7 +399,7 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <inheritdoc />
     public async ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        CheckName(name, nameof(name));
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -381,7 +412,14 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetString(0) : null;
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    var payload = reader.GetString(0);
+                    CheckStoredJson(payload, $"The payload of event '{name}' is");
+                    return payload;
                 }
             }
         }
@@ -394,7 +432,7 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <inheritdoc />
     public async ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        CheckName(name, nameof(name));
         ArgumentNullException.ThrowIfNull(payloadJson);
         CheckJson(payloadJson, $"payload of event '{name}'");
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -462,6 +500,31 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <summary>Checks that a text is one JSON value (and valid Unicode, so it is stored exactly as given).</summary>
     private void CheckJson(string json, string what)
     {
+        switch (JsonProblem(json))
+        {
+            case EncoderFallbackException ex:
+                throw new CheckpointException($"The {what} to store is not valid Unicode text: {ex.Message}", FilePath, ex);
+            case { } ex:
+                throw new CheckpointException($"The {what} to store is not valid JSON: {ex.Message}", FilePath, ex);
+        }
+    }
+
+    /// <summary>
+    /// Checks a JSON text read from the database (written around the store, or damaged), so that a bad one is reported
+    /// as what it is, here, rather than as a parser's exception wherever it is used. <paramref name="subject"/> is
+    /// "The inputs of run 'r' of 'w' are", "The result of task 'a' of ... is", ...
+    /// </summary>
+    private void CheckStoredJson(string json, string subject)
+    {
+        if (JsonProblem(json) is { } ex)
+        {
+            throw new CheckpointException($"{subject} not valid JSON ({ex.Message}); it is left as it is", FilePath, ex);
+        }
+    }
+
+    /// <summary>Null if a text is one JSON value of valid Unicode; else the exception saying what is wrong with it.</summary>
+    private static Exception? JsonProblem(string json)
+    {
         byte[]? rented = null;
         try
         {
@@ -473,17 +536,19 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
             }
             catch (EncoderFallbackException ex)
             {
-                throw new CheckpointException($"The {what} to store is not valid Unicode text: {ex.Message}", FilePath, ex);
+                return ex;
             }
 
             var reader = new Utf8JsonReader(rented.AsSpan(0, length), new JsonReaderOptions { MaxDepth = 1000 });
             while (reader.Read())
             {
             }
+
+            return null;
         }
         catch (JsonException ex)
         {
-            throw new CheckpointException($"The {what} to store is not valid JSON: {ex.Message}", FilePath, ex);
+            return ex;
         }
         finally
         {
@@ -491,6 +556,24 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a name (workflow, run id, event) that is not valid UTF-16: SQLite would store a lone surrogate as U+FFFD,
+    /// so the name would not read back as itself, and names that differ only there would share their rows.
+    /// </summary>
+    private static void CheckName(string name, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(name, parameter);
+        try
+        {
+            _ = StrictUtf8.GetByteCount(name);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            var unit = (int)(ex.CharUnknown != default ? ex.CharUnknown : ex.CharUnknownHigh);
+            throw new ArgumentException($"The name is not valid UTF-16 text (a lone surrogate U+{unit:X4} at index {ex.Index}), so it could not be stored and read back.", parameter, ex);
         }
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -12,9 +13,11 @@ namespace Workflowy;
 /// <summary>
 /// A store of JSON files under a directory: one file per run (<c>runs/{workflow}/{runId}.json</c>) and per event
 /// (<c>events/{name}.json</c>). Every write is atomic: a temporary file in the same directory, flushed to disk, then
-/// renamed over the old one. Files carry a schema name and version; a corrupt, truncated or foreign file gives a
-/// <see cref="CheckpointException"/> and is left untouched. Writers are serialised within a process; for several
-/// processes writing the same run, use the SQLite store.
+/// renamed over the old one. New files are readable by their owner only (<see cref="FileCreateMode"/>,
+/// <see cref="DirectoryCreateMode"/>); a replaced file keeps its mode. Names too long for a file name are stored under
+/// a hash (see <see cref="PathOf"/>). Files carry a schema name and version; a corrupt, truncated, malformed, unreadable
+/// or foreign file gives a <see cref="CheckpointException"/> naming it, and is left untouched. Writers are serialised
+/// within a process; for several processes writing the same run, use the SQLite store.
 /// </summary>
 public sealed class JsonFileWorkflowStore : IWorkflowStore
 {
@@ -23,6 +26,20 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
 
     /// <summary>The schema version this store writes and reads.</summary>
     public const int SchemaVersion = 1;
+
+    /// <summary>
+    /// The longest escaped name used as a file's name as it is: 255 bytes (the usual limit of a file name) less
+    /// <c>.json</c> and what the temporary file adds (<c>.</c>, <c>.json.</c>, 32 hex digits, <c>.tmp</c>).
+    /// </summary>
+    private const int MaxFileStem = 212;
+
+    /// <summary>The longest escaped name used as a directory's name as it is (directories get no temporary twin).</summary>
+    private const int MaxDirectoryName = 255;
+
+    /// <summary>How much of a long name's escaped form is kept before its hash, for whoever looks at the files.</summary>
+    private const int HashedPrefix = 150;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -36,15 +53,48 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
     /// <summary>The store's root directory.</summary>
     public string Directory { get; }
 
-    /// <summary>The file that holds a run's checkpoint.</summary>
-    public string PathOf(string workflow, string runId) =>
-        Path.Combine(Directory, "runs", FileName(workflow), FileName(runId) + ".json");
+    /// <summary>
+    /// The mode of the files this store creates (Unix only; ignored on Windows): by default <c>0600</c>, readable and
+    /// writable by their owner only, since they hold the runs' inputs and results. A file the store replaces keeps the
+    /// mode it has. As for any file a process creates, the process's umask can remove bits from it. Null leaves the mode
+    /// to the process (<c>0666</c> less the umask, usually <c>0644</c>).
+    /// </summary>
+    public UnixFileMode? FileCreateMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// The mode of the directories this store creates, its root included if it does not exist (Unix only; ignored on
+    /// Windows): by default <c>0700</c>, the owner's only. Directories that exist are left as they are. The umask
+    /// applies; null leaves the mode to the process (<c>0777</c> less the umask, usually <c>0755</c>).
+    /// </summary>
+    public UnixFileMode? DirectoryCreateMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// The file that holds a run's checkpoint: <c>runs/{workflow}/{runId}.json</c> under <see cref="Directory"/>, each
+    /// name escaped (letters, digits, <c>_</c>, <c>-</c> and a non-leading <c>.</c> are kept, any other character is
+    /// written <c>%XXXX</c>). A name whose escaped form is longer than a file name may be (212 characters for the run
+    /// id, 255 for the workflow) is stored as its first 150 escaped characters, <c>~</c> and 32 hex digits of the
+    /// SHA-256 of its UTF-8 bytes; the file holds the names themselves, which loading checks.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not valid UTF-16 (it has a lone surrogate), so it could not be stored and read back.</exception>
+    public string PathOf(string workflow, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(runId);
+        return Path.Combine(Directory, "runs", FileName(workflow, MaxDirectoryName, nameof(workflow)), FileName(runId, MaxFileStem, nameof(runId)) + ".json");
+    }
+
+    /// <summary>The file that holds an event: <c>events/{name}.json</c>, the name escaped (and hashed if long) as in <see cref="PathOf"/>.</summary>
+    private string EventPathOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Path.Combine(Directory, "events", FileName(name, MaxFileStem, nameof(name)) + ".json");
+    }
 
     /// <inheritdoc />
     public async ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default)
     {
         var path = PathOf(workflow, runId);
-        var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+        var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, "checkpoint", cancellationToken).ConfigureAwait(false);
         if (file is null)
         {
             return null;
@@ -54,7 +104,7 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         var tasks = new List<TaskRecord>();
         foreach (var (key, task) in file.Tasks!)
         {
-            tasks.Add(new TaskRecord(key, StateOf(key, task, path), task.Result?.GetRawText(), task.Attempts, task.Error, task.StartedAt, task.FinishedAt));
+            tasks.Add(new TaskRecord(key, StateOf(key, task!, path), task!.Result?.GetRawText(), task.Attempts, task.Error, task.StartedAt, task.FinishedAt));
         }
 
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -79,10 +129,10 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+            var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, "checkpoint", cancellationToken).ConfigureAwait(false);
             if (file is null)
             {
-                file = new RunFile { Workflow = batch.Workflow, RunId = batch.RunId };
+                file = RunFile.New(batch.Workflow, batch.RunId);
             }
             else
             {
@@ -119,7 +169,7 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
                 file.Values![key] = Parse(value, path, $"value '{key}'");
             }
 
-            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.RunFile), cancellationToken).ConfigureAwait(false);
+            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.RunFile), "checkpoint", cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -132,7 +182,7 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
     /// if it names one) on every page: the cost grows with the number of runs stored. Temporary files are ignored. A
     /// file that cannot be read (corrupt, truncated, foreign, or not at the path of the run it names) is left out of
     /// the runs, left untouched, and reported in <see cref="RunQueryResult.Unreadable"/> on the first page (the query
-    /// without a continuation).
+    /// without a continuation). A <see cref="RunQuery.Workflow"/> that is not valid UTF-16 gives an <see cref="ArgumentException"/>.
     /// </summary>
     public async ValueTask<RunQueryResult> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken = default)
     {
@@ -144,9 +194,9 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
 
         var root = Path.Combine(Directory, "runs");
         var directories = new List<string>();
-        if (query.Workflow is { } workflow)
+        if (query.Workflow is { } filter)
         {
-            directories.Add(Path.Combine(root, FileName(workflow)));
+            directories.Add(Path.Combine(root, FileName(filter, MaxDirectoryName, nameof(query))));
         }
         else if (System.IO.Directory.Exists(root))
         {
@@ -184,20 +234,20 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
 
                 try
                 {
-                    var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, cancellationToken).ConfigureAwait(false);
+                    var file = await ReadAsync(path, StoreJsonContext.Default.RunFile, "checkpoint", cancellationToken).ConfigureAwait(false);
                     if (file is null)
                     {
                         continue; // removed meanwhile
                     }
 
-                    if (file.Workflow is null || file.RunId is null || PathOf(file.Workflow, file.RunId) != path)
+                    var (workflow, runId) = ValidateShape(file, path);
+                    if (PathOf(workflow, runId) != path)
                     {
-                        throw new CheckpointException($"The file is not the checkpoint of the run its path names (it names run '{file.RunId}' of '{file.Workflow}')", path);
+                        throw new CheckpointException($"The file is not the checkpoint of the run its path names (it names run '{runId}' of '{workflow}')", path);
                     }
 
-                    Validate(file, file.Workflow, file.RunId, path);
                     var status = StatusOf(file, path);
-                    if (!RunListing.Matches(query, file.Workflow, status, file.StartedAt))
+                    if (!RunListing.Matches(query, workflow, status, file.StartedAt))
                     {
                         continue;
                     }
@@ -205,18 +255,14 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
                     var counts = default(TaskCounts);
                     foreach (var (key, task) in file.Tasks!)
                     {
-                        counts = counts.Add(StateOf(key, task, path));
+                        counts = counts.Add(StateOf(key, task!, path));
                     }
 
-                    matching.Add(new RunSummary(file.Workflow, file.RunId, status, file.StartedAt, file.EndedAt, counts));
+                    matching.Add(new RunSummary(workflow, runId, status, file.StartedAt, file.EndedAt, counts));
                 }
                 catch (CheckpointException ex)
                 {
                     unreadable.Add(ex);
-                }
-                catch (UnauthorizedAccessException ex)
-                {
-                    unreadable.Add(new CheckpointException($"The checkpoint cannot be read: {ex.Message}", path, ex));
                 }
             }
         }
@@ -227,16 +273,26 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
     /// <inheritdoc />
     public async ValueTask<string?> GetEventAsync(string name, CancellationToken cancellationToken = default)
     {
-        var path = Path.Combine(Directory, "events", FileName(name) + ".json");
-        var file = await ReadAsync(path, StoreJsonContext.Default.EventFile, cancellationToken).ConfigureAwait(false);
+        var path = EventPathOf(name);
+        var file = await ReadAsync(path, StoreJsonContext.Default.EventFile, "event file", cancellationToken).ConfigureAwait(false);
         if (file is null)
         {
             return null;
         }
 
-        if (file.Schema != Schema + ".event" || file.Version != SchemaVersion || file.Name != name)
+        if (file.Schema != EventFile.SchemaName || file.Version != SchemaVersion)
         {
-            throw new CheckpointException($"The file is not a Workflowy event '{name}' (schema '{file.Schema}' version {file.Version})", path);
+            throw new CheckpointException($"The file is not a Workflowy event (schema '{file.Schema ?? "none"}' version {file.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, expected '{EventFile.SchemaName}' version {SchemaVersion})", path);
+        }
+
+        if (file.Name != name)
+        {
+            throw new CheckpointException(file.Name is null ? "The event file does not name its event ('name')" : $"The event file names the event '{file.Name}', not '{name}'", path);
+        }
+
+        if (file.Payload.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new CheckpointException($"The event file of '{name}' has no 'payload'", path);
         }
 
         return file.Payload.GetRawText();
@@ -245,12 +301,12 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
     /// <inheritdoc />
     public async ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default)
     {
-        var path = Path.Combine(Directory, "events", FileName(name) + ".json");
-        var file = new EventFile { Name = name, Payload = Parse(payloadJson, path, "payload") };
+        var path = EventPathOf(name);
+        var file = EventFile.New(name, Parse(payloadJson, path, "payload"));
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.EventFile), cancellationToken).ConfigureAwait(false);
+            await WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJsonContext.Default.EventFile), "event file", cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -258,34 +314,65 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         }
     }
 
+    /// <summary>Checks a run file read for the run <paramref name="workflow"/>/<paramref name="runId"/>: its shape, then that it is that run's.</summary>
     private static void Validate(RunFile file, string workflow, string runId, string path)
     {
+        var (fileWorkflow, fileRunId) = ValidateShape(file, path);
+        if (fileWorkflow != workflow || fileRunId != runId)
+        {
+            throw new CheckpointException($"The checkpoint belongs to run '{fileRunId}' of '{fileWorkflow}', not to run '{runId}' of '{workflow}'", path);
+        }
+    }
+
+    /// <summary>Checks everything a run file must have (schema, version, its run's names, tasks, values, states, status) and returns its run's names.</summary>
+    private static (string Workflow, string RunId) ValidateShape(RunFile file, string path)
+    {
+        if (file.Schema is null)
+        {
+            throw new CheckpointException("The file is not a Workflowy checkpoint (it has no 'schema')", path);
+        }
+
         if (file.Schema != Schema)
         {
-            throw new CheckpointException($"The file is not a Workflowy checkpoint (schema '{file.Schema ?? "none"}', expected '{Schema}')", path);
+            throw new CheckpointException($"The file is not a Workflowy checkpoint (schema '{file.Schema}', expected '{Schema}')", path);
         }
 
-        if (file.Version != SchemaVersion)
+        if (file.Version is not { } version)
         {
-            throw new CheckpointException($"The checkpoint has schema version {file.Version}; this version of Workflowy reads version {SchemaVersion}", path);
+            throw new CheckpointException("The checkpoint has no schema 'version'", path);
         }
 
-        if (file.Workflow != workflow || file.RunId != runId)
+        if (version != SchemaVersion)
         {
-            throw new CheckpointException($"The checkpoint belongs to run '{file.RunId}' of '{file.Workflow}', not to run '{runId}' of '{workflow}'", path);
+            throw new CheckpointException($"The checkpoint has schema version {version}; this version of Workflowy reads version {SchemaVersion}", path);
+        }
+
+        if (file.Workflow is null || file.RunId is null)
+        {
+            throw new CheckpointException("The checkpoint does not name its workflow and run id ('workflow', 'runId')", path);
         }
 
         if (file.Tasks is null || file.Values is null)
         {
-            throw new CheckpointException("The checkpoint lacks its 'tasks' or 'values'", path);
+            throw new CheckpointException($"The checkpoint lacks its {(file.Tasks is null ? "'tasks'" : "'values'")}", path);
         }
 
         foreach (var (key, task) in file.Tasks)
         {
+            if (task is null)
+            {
+                throw new CheckpointException($"Task '{key}' has no record (null)", path);
+            }
+
             _ = StateOf(key, task, path);
+            if (task.Attempts < 0)
+            {
+                throw new CheckpointException($"Task '{key}' has the negative attempt count {task.Attempts}", path);
+            }
         }
 
         _ = StatusOf(file, path);
+        return (file.Workflow, file.RunId);
     }
 
     private static RunStatus? StatusOf(RunFile file, string path) => file.Status switch
@@ -312,7 +399,12 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
             ? state
             : throw new CheckpointException($"Task '{key}' has the unknown state '{task.State}'", path);
 
-    private static async Task<T?> ReadAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a file of the store (<paramref name="what"/>: "checkpoint" or "event file"): null if there is none;
+    /// <see cref="CheckpointException"/> if it cannot be read (a directory in its place, no permission, a file where a
+    /// directory of its path should be, an I/O error), is not a JSON object, or does not deserialise.
+    /// </summary>
+    private async Task<T?> ReadAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, string what, CancellationToken cancellationToken)
         where T : class
     {
         byte[] bytes;
@@ -326,21 +418,56 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         }
         catch (DirectoryNotFoundException)
         {
+            ThrowIfAFileIsInTheWay(path, what);
             return null;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"The checkpoint cannot be read: {ex.Message}", path, ex);
+            var why = System.IO.Directory.Exists(path) ? $"there is a directory where the {what} should be" : ex.Message;
+            throw new CheckpointException($"The {what} cannot be read: {why}", path, ex);
         }
 
         try
         {
-            return JsonSerializer.Deserialize(bytes, typeInfo) ?? throw new CheckpointException("The checkpoint is empty (null)", path);
+            var reader = new Utf8JsonReader(bytes);
+            if (reader.Read() && reader.TokenType != JsonTokenType.StartObject)
+            {
+                var article = what == "checkpoint" ? "a Workflowy checkpoint" : "a Workflowy event";
+                throw new CheckpointException($"The file is not {article} (it holds a JSON {KindOf(reader.TokenType)}, not an object)", path);
+            }
+
+            return JsonSerializer.Deserialize(bytes, typeInfo) ?? throw new CheckpointException($"The {what} is empty (null)", path);
         }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine}" : string.Empty;
-            throw new CheckpointException($"The checkpoint is not valid JSON{where} (corrupt or truncated): {ex.Message}", path, ex);
+            throw new CheckpointException($"The {what} cannot be read{where}: it is not valid JSON (corrupt or truncated) or a property has the wrong type: {ex.Message}", path, ex);
+        }
+    }
+
+    private static string KindOf(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+
+    /// <summary>
+    /// A path that is not found may be blocked by a file where one of its directories should be: then nothing can ever
+    /// be stored there, so say so now (before a run starts) rather than at the first save.
+    /// </summary>
+    private void ThrowIfAFileIsInTheWay(string path, string what)
+    {
+        var root = Path.GetDirectoryName(Directory);
+        for (var directory = Path.GetDirectoryName(path); directory is not null && directory != root; directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(directory))
+            {
+                throw new CheckpointException($"The {what} cannot be read or written: the file {directory} is where a directory should be", path);
+            }
         }
     }
 
@@ -357,40 +484,140 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
         }
     }
 
-    /// <summary>Writes a temporary file in the same directory, flushes it to disk, then renames it over the target.</summary>
-    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a temporary file in the same directory, flushes it to disk, then renames it over the target. The temporary
+    /// file is created with the mode the target has (a replaced file keeps its mode), or <see cref="FileCreateMode"/> for
+    /// a new one, so the data is never readable by more users than the file's mode allows. I/O errors become a
+    /// <see cref="CheckpointException"/> naming the target; the target is left as it was.
+    /// </summary>
+    private async Task WriteAtomicallyAsync(string path, byte[] content, string what, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
-        System.IO.Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        var created = false;
         try
         {
-            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            CreateDirectory(directory);
+            var options = new FileStreamOptions
             {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 4096,
+                Options = FileOptions.Asynchronous,
+            };
+            UnixFileMode? kept = null;
+            if (!OperatingSystem.IsWindows())
+            {
+                kept = ModeOf(path);
+                if ((kept ?? FileCreateMode) is { } mode)
+                {
+                    options.UnixCreateMode = mode & PermissionBits;
+                }
+            }
+
+            await using (var stream = new FileStream(temporary, options))
+            {
+                created = true;
                 await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
+            if (!OperatingSystem.IsWindows() && kept is { } keep && File.GetUnixFileMode(temporary) != keep)
+            {
+                File.SetUnixFileMode(temporary, keep); // exactly the replaced file's mode, whatever the umask removed
+            }
+
             File.Move(temporary, path, overwrite: true);
         }
-        catch
+        catch (Exception ex)
         {
-            try
+            if (created)
             {
-                File.Delete(temporary);
+                try
+                {
+                    File.Delete(temporary);
+                }
+                catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                {
+                    // Best effort: a stray temporary file is ignored by readers.
+                }
             }
-            catch (IOException)
+
+            if (ex is IOException or UnauthorizedAccessException)
             {
-                // Best effort: a stray temporary file is ignored by readers.
+                var why = System.IO.Directory.Exists(path) ? $"there is a directory where the {what} should be" : ex.Message;
+                throw new CheckpointException($"The {what} cannot be written: {why}", path, ex);
             }
 
             throw;
         }
     }
 
-    /// <summary>A file name that keeps letters, digits, '.', '_' and '-' and escapes the rest, so distinct names stay distinct.</summary>
-    private static string FileName(string name)
+    /// <summary>The read, write and execute bits of owner, group and others (0777).</summary>
+    private const UnixFileMode PermissionBits =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>The mode of the file at <paramref name="path"/>, or null if there is none.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode? ModeOf(string path)
     {
+        try
+        {
+            return File.GetUnixFileMode(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Creates a directory and its missing parents, each with <see cref="DirectoryCreateMode"/> (on Unix).</summary>
+    private void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows() || DirectoryCreateMode is not { } mode)
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            return;
+        }
+
+        if (System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last directory only: create the missing ones one by one.
+        if (Path.GetDirectoryName(directory) is { } parent)
+        {
+            CreateDirectory(parent);
+        }
+
+        System.IO.Directory.CreateDirectory(directory, mode & PermissionBits);
+    }
+
+    /// <summary>
+    /// A file name that keeps letters, digits, '.', '_' and '-' and escapes the rest, so distinct names stay distinct;
+    /// longer than <paramref name="max"/>, a prefix of it, '~' (which escaping never produces) and the name's hash.
+    /// </summary>
+    private static string FileName(string name, int max, string parameter)
+    {
+        byte[] utf8;
+        try
+        {
+            utf8 = StrictUtf8.GetBytes(name);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            var unit = (int)(ex.CharUnknown != default ? ex.CharUnknown : ex.CharUnknownHigh);
+            throw new ArgumentException($"The name is not valid UTF-16 text (a lone surrogate U+{unit:X4} at index {ex.Index}), so it could not be stored and read back.", parameter, ex);
+        }
+
         var builder = new StringBuilder(name.Length);
         foreach (var c in name)
         {
@@ -404,15 +631,39 @@ public sealed class JsonFileWorkflowStore : IWorkflowStore
             }
         }
 
-        return builder.Length == 0 ? "%" : builder.ToString();
+        if (builder.Length == 0)
+        {
+            return "%";
+        }
+
+        if (builder.Length <= max)
+        {
+            return builder.ToString();
+        }
+
+        // Too long for a file name: keep a prefix (not cutting an escape in half) and add the hash of the whole name.
+        var cut = HashedPrefix;
+        for (var i = cut - 1; i >= cut - 4; i--)
+        {
+            if (builder[i] == '%')
+            {
+                cut = i;
+                break;
+            }
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8, hash);
+        return builder.ToString(0, cut) + "~" + Convert.ToHexStringLower(hash[..16]);
     }
 }
 
+/// <summary>A run's file. Read as found (every property may be missing); <see cref="New"/> makes a complete one.</summary>
 internal sealed class RunFile
 {
-    public string? Schema { get; set; } = JsonFileWorkflowStore.Schema;
+    public string? Schema { get; set; }
 
-    public int Version { get; set; } = JsonFileWorkflowStore.SchemaVersion;
+    public int? Version { get; set; }
 
     public string? Workflow { get; set; }
 
@@ -426,9 +677,19 @@ internal sealed class RunFile
 
     public DateTimeOffset? EndedAt { get; set; }
 
-    public Dictionary<string, TaskFileEntry>? Tasks { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, TaskFileEntry?>? Tasks { get; set; }
 
-    public Dictionary<string, JsonElement>? Values { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, JsonElement>? Values { get; set; }
+
+    public static RunFile New(string workflow, string runId) => new()
+    {
+        Schema = JsonFileWorkflowStore.Schema,
+        Version = JsonFileWorkflowStore.SchemaVersion,
+        Workflow = workflow,
+        RunId = runId,
+        Tasks = new(StringComparer.Ordinal),
+        Values = new(StringComparer.Ordinal),
+    };
 }
 
 internal sealed class TaskFileEntry
@@ -446,15 +707,26 @@ internal sealed class TaskFileEntry
     public DateTimeOffset? FinishedAt { get; set; }
 }
 
+/// <summary>An event's file. Read as found (a missing payload is <see cref="JsonValueKind.Undefined"/>); <see cref="New"/> makes a complete one.</summary>
 internal sealed class EventFile
 {
-    public string? Schema { get; set; } = JsonFileWorkflowStore.Schema + ".event";
+    public const string SchemaName = JsonFileWorkflowStore.Schema + ".event";
 
-    public int Version { get; set; } = JsonFileWorkflowStore.SchemaVersion;
+    public string? Schema { get; set; }
+
+    public int? Version { get; set; }
 
     public string? Name { get; set; }
 
     public JsonElement Payload { get; set; }
+
+    public static EventFile New(string name, JsonElement payload) => new()
+    {
+        Schema = SchemaName,
+        Version = JsonFileWorkflowStore.SchemaVersion,
+        Name = name,
+        Payload = payload,
+    };
 }
 
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
