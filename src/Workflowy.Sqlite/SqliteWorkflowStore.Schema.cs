@@ -16,6 +16,51 @@ public sealed partial class SqliteWorkflowStore
 {
     // ---------------------------------------------------------------- opening and checking the database
 
+    /// <summary>
+    /// Creates a missing database file owner-only (<c>0600</c>, its missing directory <c>0700</c>) before SQLite opens
+    /// it, so that the runs' inputs and results are not readable by every user of the machine; SQLite gives its
+    /// <c>-wal</c> and <c>-shm</c> files the database file's mode. An existing file keeps its mode.
+    /// </summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (path.Length == 0 || path == ":memory:" || path.StartsWith("file:", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another store or process created it meanwhile: its mode stands.
+        }
+    }
+
     private async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -56,11 +101,7 @@ public sealed partial class SqliteWorkflowStore
                 return;
             }
 
-            var directory = Path.GetDirectoryName(FilePath);
-            if (!string.IsNullOrEmpty(directory))
-            {
-                Directory.CreateDirectory(directory);
-            }
+            CreateOwnerOnly(FilePath);
 
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
