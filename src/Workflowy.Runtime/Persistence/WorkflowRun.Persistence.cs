@@ -76,12 +76,26 @@ public abstract partial class WorkflowRun
     protected static string? ResultJson<T>(TaskHandle<T> handle, JsonSerializerContext context) =>
         handle.State == TaskState.Completed ? JsonSerializer.Serialize(handle.ResultValue, TypeInfoOf<T>(context)) : null;
 
-    /// <summary>Restores a task's result from JSON; called by generated code.</summary>
+    /// <summary>
+    /// Restores a task's result from JSON; called by generated code. False (logged) if the stored result does not read
+    /// back as <typeparamref name="T"/> (its type changed, or the record was edited): the task then runs again.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static bool RestoreJson<T>(TaskHandle<T> handle, string json, JsonSerializerContext context)
     {
-        handle.ResultValue = JsonSerializer.Deserialize(json, TypeInfoOf<T>(context))!;
-        return true;
+        ArgumentNullException.ThrowIfNull(handle);
+        JsonTypeInfo<T> typeInfo;
+        try
+        {
+            typeInfo = TypeInfoOf<T>(context);
+        }
+        catch (Exception ex)
+        {
+            handle.Run.OnResultNotRestored(handle, typeof(T), ex);
+            return false;
+        }
+
+        return handle.RestoreResult(json, typeInfo);
     }
 
     /// <summary>Reads one input from a run's inputs JSON; called by the generated <c>ResumeAsync</c>.</summary>
@@ -260,6 +274,15 @@ public abstract partial class WorkflowRun
 
         return FinishRestored(handle, record.Attempts);
     }
+
+    /// <summary>
+    /// A stored result that does not read back (a <see cref="JsonException"/> because the result type changed between
+    /// deploys or the record was edited, or whatever the type's converter or constructor threw) is not restored: logged
+    /// (event id 8), and the task runs again. Only a record the store cannot read at all fails the run (the store's
+    /// <see cref="CheckpointException"/>).
+    /// </summary>
+    internal void OnResultNotRestored(TaskHandle handle, Type resultType, Exception exception) =>
+        Logging.Safely(Runner.Logger, static (logger, s) => Log.ResultNotRestored(logger, s.Handle.Name, s.Handle.Key, s.RunId, s.Type, s.Exception), (Handle: handle, RunId, Type: resultType.ToString(), Exception: exception));
 
     /// <summary>The result of a completed task as JSON, or null if it has none or its type cannot be serialised; throws what the serializer throws.</summary>
     internal string? ResultToJson(TaskHandle handle) =>
