@@ -414,7 +414,16 @@ internal static class Emitter
             case ReturnKind.Value:
             case ReturnKind.TaskOfT:
             case ReturnKind.ValueTaskOfT:
-                w.Line($"return Store<{task.ResultType}>({handle}, {call});");
+                if (task.NotNullResult is { } typeName)
+                {
+                    // A reference type declared not nullable: a body that returns null fails its task, naming it.
+                    w.Line($"return StoreNotNull<{task.ResultType}>({handle}, {call}, {Literal(typeName)});");
+                }
+                else
+                {
+                    w.Line($"return Store<{task.ResultType}>({handle}, {call});");
+                }
+
                 break;
             case ReturnKind.Task:
                 w.Line($"return Await({call});");
