@@ -103,6 +103,60 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// <summary>How often a task waiting for an event checks the store for it (events published by other processes); default 1 s.</summary>
     public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a run's lease in the <see cref="Store"/> lasts unless renewed (default 30 s; at most a day). A run with a
+    /// store takes its lease before it loads its checkpoint, renews it every third of this while it executes, and
+    /// releases it after its last checkpoint; another runner (another process) cannot execute the run meanwhile. If the
+    /// process dies, the lease expires after this long and another runner can take the run over: shorter means a
+    /// quicker takeover, and more renewals. A runner that could not renew its lease in time and finds it taken over
+    /// stops the run (<see cref="RunLeasedException"/>, <see cref="RunLeasedException.IsLost"/>).
+    /// </summary>
+    public TimeSpan RunLeaseDuration
+    {
+        get => _runLeaseDuration;
+        init => _runLeaseDuration = value > TimeSpan.Zero && value <= TimeSpan.FromDays(1)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(RunLeaseDuration), value, "A run lease lasts more than zero and at most one day.");
+    }
+
+    private readonly TimeSpan _runLeaseDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long starting a run with a store waits for another runner's lease on it (default zero: not at all). Zero
+    /// ends the run at once with <see cref="RunLeasedException"/> (naming the holder and its expiry) if another runner
+    /// holds its lease; a longer wait asks the store again every second (or when the holder's lease expires, if that is
+    /// sooner) until it gets the lease or the wait is over. <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.
+    /// Nothing of the run executes while it waits; cancelling the run ends the wait.
+    /// </summary>
+    public TimeSpan RunLeaseWait
+    {
+        get => _runLeaseWait;
+        init => _runLeaseWait = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(RunLeaseWait), value, "The lease wait is zero or more, or Timeout.InfiniteTimeSpan.");
+    }
+
+    private readonly TimeSpan _runLeaseWait;
+
+    /// <summary>
+    /// Who this runner's run leases are held by, as stores record it and <see cref="RunLeasedException.Owner"/> reports
+    /// it (default: the machine name, the process id and a random part, different for every runner). A runner asking for
+    /// a lease its owner name holds already gets it at once: give a fixed name only to a process that restarts under the
+    /// same identity (and never runs twice at once), so that it takes its runs back without waiting for their leases to
+    /// expire.
+    /// </summary>
+    public string RunLeaseOwner
+    {
+        get => _runLeaseOwner;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            _runLeaseOwner = value;
+        }
+    }
+
+    private readonly string _runLeaseOwner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
     /// <summary>The serializer for run state, side effects and events of runs that name none (dynamic runs), and for typed events.</summary>
     public System.Text.Json.Serialization.JsonSerializerContext? SerializerContext { get; init; }
 
@@ -283,12 +337,19 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// Creates a run of dynamic tasks with a given id, restoring its checkpoint from <see cref="Store"/> first: submitted
     /// tasks whose key completed in an earlier process are restored instead of run again.
     /// </summary>
+    /// <exception cref="RunLeasedException">Another runner (another process) executes the run (see <see cref="RunLeaseWait"/>).</exception>
     public async Task<DynamicRun> ResumeRunAsync(string name, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
         var run = new DynamicRun(name, this, runId);
         await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (run.Failure is RunLeasedException leased)
+        {
+            // Another runner executes the run: say so now rather than hand back a run that has ended.
+            throw leased;
+        }
+
         return run;
     }
 

@@ -14,7 +14,6 @@ public abstract partial class WorkflowRun
 {
     private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.Ordinal);
     private Checkpointer? _checkpointer;
-    private RunCheckpoint? _checkpoint;
     private Dictionary<string, TaskRecord>? _records;
     private int _topLevelSubmissions;
 
@@ -58,9 +57,13 @@ public abstract partial class WorkflowRun
         RunId = runId;
     }
 
-    /// <summary>Uses an already loaded checkpoint instead of loading it again; called by generated code.</summary>
+    /// <summary>
+    /// Called by the generated <c>ResumeAsync</c> with the checkpoint it read the inputs from. The run loads its
+    /// checkpoint again once it holds the run's lease (another runner may have added to it until then), so this only
+    /// checks the argument.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void UseCheckpoint(RunCheckpoint checkpoint) => _checkpoint = checkpoint;
+    protected void UseCheckpoint(RunCheckpoint checkpoint) => ArgumentNullException.ThrowIfNull(checkpoint);
 
     /// <summary>The serializer metadata of <typeparamref name="T"/> in <paramref name="context"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -147,13 +150,19 @@ public abstract partial class WorkflowRun
         JsonSerializer.Serialize(writer, value, TypeInfoOf<T>(context));
     }
 
-    /// <summary>Loads the run's checkpoint, restores what completed, records the inputs, then starts.</summary>
+    /// <summary>
+    /// Takes the run's lease, loads its checkpoint, restores what completed, records the inputs, then starts. The
+    /// checkpoint is loaded after the lease is taken, even if the generated <c>ResumeAsync</c> loaded it already (for
+    /// the inputs): until then another runner may have been executing the run and adding to it.
+    /// </summary>
     private async Task BeginPersistentAsync(CancellationToken cancellationToken)
     {
         var store = Runner.Store!;
+        RunLeaseKeeper? lease = null;
         try
         {
-            var checkpoint = _checkpoint ?? await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
+            lease = await RunLeaseKeeper.AcquireAsync(this, store, cancellationToken).ConfigureAwait(false);
+            var checkpoint = await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
             if (checkpoint is not null)
             {
                 if (checkpoint.InputsJson is { } recorded && SerializeInputs() is { } given && !SameJson(recorded, given))
@@ -166,7 +175,7 @@ public abstract partial class WorkflowRun
                 ApplyCheckpoint(checkpoint);
             }
 
-            _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval);
+            _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval, lease);
             OnPersistentRunStarting(checkpoint);
             if (checkpoint?.InputsJson is null)
             {
@@ -175,7 +184,13 @@ public abstract partial class WorkflowRun
         }
         catch (Exception ex)
         {
-            // Nothing ran and nothing was written: the run ends with the error (a corrupt checkpoint stays as it is).
+            // Nothing ran and nothing was written: the run ends with the error (a corrupt checkpoint stays as it is; a
+            // run leased by another runner is left to it).
+            if (lease is not null)
+            {
+                await lease.ReleaseAsync().ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _failure, ex);
             Volatile.Write(ref _phase, RunActive);
             EndRun();
@@ -300,6 +315,13 @@ public abstract partial class WorkflowRun
         OnStoreFailure(exception);
     }
 
+    /// <summary>
+    /// Another runner took the run's lease over while this one executed it (this one did not renew it in time): the
+    /// run ends with <paramref name="lost"/> whatever the error policy (tasks in flight are cancelled), and its
+    /// checkpointer writes nothing more, so the records of the runner that has the run now stay as they are.
+    /// </summary>
+    internal void OnRunLeaseLost(RunLeasedException lost) => Abort(lost);
+
     /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>
     internal void OnStoreFailure(Exception exception)
     {
@@ -326,6 +348,14 @@ public abstract partial class WorkflowRun
         {
             if (durably)
             {
+                if (!await checkpointer.MayWriteAsync().ConfigureAwait(false))
+                {
+                    // The lease is lost (nothing more is written), or expired while the store fails: the next batch
+                    // tries again.
+                    checkpointer.AddValue(key, json);
+                    return;
+                }
+
                 try
                 {
                     await Runner.Store!.SaveAsync(
