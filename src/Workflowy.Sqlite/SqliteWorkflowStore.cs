@@ -26,8 +26,8 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <summary>The schema name recorded in <c>workflowy_meta</c>.</summary>
     public const string Schema = "workflowy.run";
 
-    /// <summary>The schema version this store creates and reads (version 1 databases are upgraded to it).</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>The schema version this store creates and reads (version 1 and 2 databases are upgraded to it).</summary>
+    public const int SchemaVersion = 3;
 
     /// <summary>The states a task row may have (schema version 1); the tasks table checks them too.</summary>
     private const string KnownStates = "'Pending', 'Ready', 'Running', 'Retrying', 'Completed', 'Failed', 'Cancelled', 'Skipped'";
@@ -54,12 +54,29 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
         UPDATE workflowy_meta SET value = '2' WHERE key = 'version';
         """;
 
+    /// <summary>The run leases (schema version 3): who executes a run, until when unless renewed.</summary>
+    private const string CreateLeases = """
+        CREATE TABLE workflowy_leases (
+            workflow TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (workflow, run_id)
+        ) STRICT, WITHOUT ROWID;
+        """;
+
+    /// <summary>Version 2 to 3: the run leases table (empty: no run is leased).</summary>
+    private const string MigrateFrom2 = $"""
+        {CreateLeases}
+        UPDATE workflowy_meta SET value = '3' WHERE key = 'version';
+        """;
+
     private const string CreateSchema = $"""
         CREATE TABLE workflowy_meta (
             key TEXT NOT NULL PRIMARY KEY,
             value TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
-        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '2');
+        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '3');
         CREATE TABLE workflowy_runs (
             workflow TEXT NOT NULL,
             run_id TEXT NOT NULL,
@@ -93,9 +110,13 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
             name TEXT NOT NULL PRIMARY KEY,
             payload_json TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
+        {CreateLeases}
         """;
 
-    private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events"];
+    private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events", "workflowy_leases"];
+
+    /// <summary>The schema version that added each table not in version 1 (an earlier database lacks it until upgraded).</summary>
+    private static int TableSince(string table) => table == "workflowy_leases" ? 3 : 1;
 
     /// <summary>The two parts of a listing: runs with a start time, then runs without one.</summary>
     private static readonly bool[] StartedPhases = [true, false];
