@@ -24,6 +24,9 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private DynamicRun? _ambient;
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly EventHub _events = new();
+
+    /// <summary>The runs whose leases this runner holds or is taking (by workflow key and run id), with their keepers once taken: one execution of a run per runner.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<(string Workflow, string RunId), RunLeaseKeeper?> LeasedRuns { get; } = new();
     private bool _disposed;
 
     /// <summary>Creates a runner with default options.</summary>
@@ -141,9 +144,9 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// <summary>
     /// Who this runner's run leases are held by, as stores record it and <see cref="RunLeasedException.Owner"/> reports
     /// it (default: the machine name, the process id and a random part, different for every runner). A runner asking for
-    /// a lease its owner name holds already gets it at once: give a fixed name only to a process that restarts under the
-    /// same identity (and never runs twice at once), so that it takes its runs back without waiting for their leases to
-    /// expire.
+    /// a lease its owner name holds already gets it at once (unless it executes that run itself: one runner executes a run
+    /// once at a time): give a fixed name only to a process that restarts under the same identity (and never runs twice
+    /// at once), so that it takes its runs back without waiting for their leases to expire.
     /// </summary>
     public string RunLeaseOwner
     {

@@ -217,6 +217,26 @@ public sealed class RunLeaseTests : IDisposable
     }
 
     [Fact]
+    public async Task OneRunner_ExecutesARunOnceAtATime_ThoughItsOwnerNameHoldsTheLease()
+    {
+        var runner = new WorkflowRunner { Store = new InMemoryWorkflowStore(), RunLeaseOwner = "service-a" };
+        var first = new LeasedWorkflow();
+        var run = first.Start(1, runner, "twice");
+        await first.Started.Task.WaitAsync(Guard);
+
+        var second = LeasedWorkflow.Open();
+        var refused = await Assert.ThrowsAsync<RunLeasedException>(() => second.RunAsync(1, runner, "twice").WaitAsync(Guard));
+        Assert.Equal("service-a", refused.Owner);
+        Assert.Equal(0, second.WorkCalls);
+
+        // Another runner under the same owner name (the same service, restarted) would get it: the name is the identity.
+        first.Gate.SetResult();
+        await run.Completion.WaitAsync(Guard);
+        Assert.Equal("shipment-2", (await second.RunAsync(1, runner, "twice").WaitAsync(Guard)).Ship.Result);
+        Assert.Equal(0, second.WorkCalls);
+    }
+
+    [Fact]
     public async Task ANewRunWithAFreshId_HoldsItsLeaseWhileItRuns()
     {
         var store = new InMemoryWorkflowStore();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -106,6 +107,9 @@ internal sealed class RunLeaseKeeper
     /// <summary>The failure the run ended with when its lease was taken over; null while it holds it.</summary>
     public RunLeasedException? Lost => _lost;
 
+    /// <summary>When the lease expires unless renewed, as last granted.</summary>
+    public DateTimeOffset ExpiresAt => new(Volatile.Read(ref _expiresAt), TimeSpan.Zero);
+
     /// <summary>
     /// Takes the run's lease, waiting for another holder up to the runner's <see cref="WorkflowRunner.RunLeaseWait"/>
     /// (asking again every second, or when its lease expires if that is sooner); throws
@@ -118,15 +122,39 @@ internal sealed class RunLeaseKeeper
         var wait = runner.RunLeaseWait;
         var start = time.GetUtcNow();
         var deadline = wait == Timeout.InfiniteTimeSpan || wait >= DateTimeOffset.MaxValue - start ? DateTimeOffset.MaxValue : start + wait;
+        var key = (run.WorkflowKey, run.RunId);
         while (true)
         {
             var now = time.GetUtcNow();
-            var lease = await store.TryAcquireRunLeaseAsync(run.WorkflowKey, run.RunId, runner.RunLeaseOwner, now, runner.RunLeaseDuration, cancellationToken).ConfigureAwait(false);
-            if (lease.Acquired)
+            RunLease lease;
+            if (!runner.LeasedRuns.TryAdd(key, null))
             {
-                var keeper = new RunLeaseKeeper(run, store, now, lease.ExpiresAt);
-                keeper.StartRenewing();
-                return keeper;
+                // This runner executes the run already (the store would grant its owner the lease again).
+                lease = runner.LeasedRuns.TryGetValue(key, out var other) && other is not null
+                    ? new RunLease(false, runner.RunLeaseOwner, other.ExpiresAt)
+                    : new RunLease(false, runner.RunLeaseOwner, now + runner.RunLeaseDuration);
+            }
+            else
+            {
+                try
+                {
+                    lease = await store.TryAcquireRunLeaseAsync(run.WorkflowKey, run.RunId, runner.RunLeaseOwner, now, runner.RunLeaseDuration, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    runner.LeasedRuns.TryRemove(key, out _);
+                    throw;
+                }
+
+                if (lease.Acquired)
+                {
+                    var keeper = new RunLeaseKeeper(run, store, now, lease.ExpiresAt);
+                    runner.LeasedRuns[key] = keeper;
+                    keeper.StartRenewing();
+                    return keeper;
+                }
+
+                runner.LeasedRuns.TryRemove(key, out _);
             }
 
             if (now >= deadline)
@@ -157,8 +185,9 @@ internal sealed class RunLeaseKeeper
     /// </summary>
     public async ValueTask<bool> EnsureHeldAsync()
     {
-        if (_lost is not null)
+        if (_lost is not null || _released)
         {
+            // Lost; or released at the run's end (a RerunAsync after it stores nothing).
             return false;
         }
 
@@ -173,7 +202,7 @@ internal sealed class RunLeaseKeeper
             var now = _time.GetUtcNow();
             if (_lost is not null || _released)
             {
-                return _lost is null;
+                return false;
             }
 
             if (now.UtcTicks < _expiresAt - _period.Ticks)
@@ -208,6 +237,7 @@ internal sealed class RunLeaseKeeper
             }
 
             _released = true;
+            _run.Runner.LeasedRuns.TryRemove(new KeyValuePair<(string, string), RunLeaseKeeper?>((_run.WorkflowKey, _run.RunId), this));
             if (_lost is null)
             {
                 await _store.ReleaseRunLeaseAsync(_run.WorkflowKey, _run.RunId, _owner, CancellationToken.None).ConfigureAwait(false);
