@@ -155,7 +155,9 @@ internal static class Emitter
         w.Open();
         foreach (var (task, i) in withResults)
         {
-            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return RestoreJson({Id(task.PropertyName)}, json, {context});");
+            // A result declared not nullable that was stored as null (by an earlier version, or edited) is not restored.
+            var notNull = task.NotNullResult is { } typeName ? ", " + Literal(typeName) : string.Empty;
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return RestoreJson({Id(task.PropertyName)}, json, {context}{notNull});");
         }
 
         w.Line("default: return false;");

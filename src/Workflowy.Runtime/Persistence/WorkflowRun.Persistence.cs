@@ -101,6 +101,30 @@ public abstract partial class WorkflowRun
         return handle.RestoreResult(json, typeInfo);
     }
 
+    /// <summary>
+    /// Restores the result of a task whose result type is a reference type declared not nullable; called by generated
+    /// code. As <see cref="RestoreJson{T}(TaskHandle{T}, string, JsonSerializerContext)"/>, and a stored <c>null</c>
+    /// (written by an earlier version, or edited) is not restored either (logged): the task runs again rather than hand
+    /// null to its dependents.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static bool RestoreJson<T>(TaskHandle<T> handle, string json, JsonSerializerContext context, string typeName)
+    {
+        if (!RestoreJson(handle, json, context))
+        {
+            return false;
+        }
+
+        if (handle.ResultValue is not null)
+        {
+            return true;
+        }
+
+        handle.ResultValue = default!;
+        handle.Run.OnResultNotRestored(handle, typeof(T), new JsonException($"The stored result is null, but the result type {typeName} is not nullable."));
+        return false;
+    }
+
     /// <summary>Reads one input from a run's inputs JSON; called by the generated <c>ResumeAsync</c>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static T InputFromJson<T>(RunCheckpoint checkpoint, string name, JsonSerializerContext context)

@@ -113,8 +113,8 @@ namespace Shop
             {
                 switch (index)
                 {
-                    case 0: return RestoreJson(LoadCart, json, global::Shop.ShopJson.Default);
-                    case 1: return RestoreJson(Confirm, json, global::Shop.ShopJson.Default);
+                    case 0: return RestoreJson(LoadCart, json, global::Shop.ShopJson.Default, "Shop.Cart");
+                    case 1: return RestoreJson(Confirm, json, global::Shop.ShopJson.Default, "string");
                     default: return false;
                 }
             }
