@@ -102,7 +102,9 @@ async Task<int> ApproveAsync(string runId)
         return 0;
     }
 
-    await using var runner = new WorkflowRunner { Store = store, EventPollInterval = TimeSpan.FromMilliseconds(500) };
+    // If `start` still executes the run (it holds the run's lease), wait for it to leave (it sees the approval and may
+    // finish the run itself) rather than run the rest of the run in both processes.
+    await using var runner = new WorkflowRunner { Store = store, EventPollInterval = TimeSpan.FromMilliseconds(500), RunLeaseWait = TimeSpan.FromMinutes(1) };
     var by = options.GetValueOrDefault("by", Environment.UserName);
     await runner.PublishEventAsync($"approved:{runId}", new Approval(by, DateTimeOffset.UtcNow), ApprovalJson.Default.Approval);
     Console.WriteLine($"Published approved:{runId} (by {by}); resuming the run.");

@@ -294,8 +294,15 @@ internal static class Extractor
             UnsupportedReason(method, returnKind),
             declarationIndex,
             memberIndex,
-            options);
+            options,
+            NotNullResult(resultType));
     }
+
+    /// <summary>The result type's name for an error message if it is a reference type declared not nullable (nullable context enabled); else null.</summary>
+    private static string? NotNullResult(ITypeSymbol? resultType) =>
+        resultType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.NotAnnotated }
+            ? resultType.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)
+            : null;
 
     public static EntryPointEntry? ExtractEntryPointEntry(IMethodSymbol method, CancellationToken cancellationToken)
     {

@@ -25,7 +25,7 @@ internal static class GraphBuilder
         "IsDetached", "GetProgress", "WorkflowKey", "Detach", "RerunAsync", "WhenEach", "Submit", "TaskStateChanged",
         "ProgressChanged", "RunToken", "ReportStoreFailure",
         // WorkflowRun, protected (the generated code's protocol)
-        "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "Await",
+        "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "StoreNotNull", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
         "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
         // declared by the generated run class
@@ -221,7 +221,8 @@ internal static class GraphBuilder
                 arguments.ToEquatableArray(),
                 dependencies[i].ToEquatableArray(),
                 observes,
-                task.Options));
+                task.Options,
+                task.NotNullResult));
         }
 
         var visibility = type.Visibility;

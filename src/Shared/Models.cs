@@ -69,6 +69,10 @@ internal sealed record TaskOptionsModel(
 }
 
 /// <summary>One [Task] method, with nothing but values in it.</summary>
+/// <param name="NotNullResult">
+/// The result type as an error message writes it, when the result is a reference type declared without <c>?</c> in a
+/// nullable-enabled context (the generated code then fails a task whose body returns null); null otherwise.
+/// </param>
 internal sealed record TaskModel(
     string MethodName,
     string TaskName,
@@ -82,7 +86,8 @@ internal sealed record TaskModel(
     string? UnsupportedReason,
     int DeclarationIndex,
     int MemberIndex,
-    TaskOptionsModel Options);
+    TaskOptionsModel Options,
+    string? NotNullResult = null);
 
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -184,7 +189,8 @@ internal sealed record BoundTask(
     EquatableArray<BoundArgument> Arguments,
     EquatableArray<int> Dependencies,
     bool ObservesCancellation,
-    TaskOptionsModel Options);
+    TaskOptionsModel Options,
+    string? NotNullResult = null);
 
 internal sealed record WorkflowInput(string Name, string Type);
 

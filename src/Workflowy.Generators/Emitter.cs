@@ -155,7 +155,9 @@ internal static class Emitter
         w.Open();
         foreach (var (task, i) in withResults)
         {
-            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return RestoreJson({Id(task.PropertyName)}, json, {context});");
+            // A result declared not nullable that was stored as null (by an earlier version, or edited) is not restored.
+            var notNull = task.NotNullResult is { } typeName ? ", " + Literal(typeName) : string.Empty;
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return RestoreJson({Id(task.PropertyName)}, json, {context}{notNull});");
         }
 
         w.Line("default: return false;");
@@ -414,7 +416,16 @@ internal static class Emitter
             case ReturnKind.Value:
             case ReturnKind.TaskOfT:
             case ReturnKind.ValueTaskOfT:
-                w.Line($"return Store<{task.ResultType}>({handle}, {call});");
+                if (task.NotNullResult is { } typeName)
+                {
+                    // A reference type declared not nullable: a body that returns null fails its task, naming it.
+                    w.Line($"return StoreNotNull<{task.ResultType}>({handle}, {call}, {Literal(typeName)});");
+                }
+                else
+                {
+                    w.Line($"return Store<{task.ResultType}>({handle}, {call});");
+                }
+
                 break;
             case ReturnKind.Task:
                 w.Line($"return Await({call});");

@@ -42,8 +42,27 @@ public class TaskHandle<T> : TaskHandle
             return false;
         }
 
-        ResultValue = System.Text.Json.JsonSerializer.Deserialize(json, typeInfo)!;
-        return true;
+        return RestoreResult(json, typeInfo);
+    }
+
+    /// <summary>
+    /// Reads a stored result back; false (logged, event id 8) if it does not read back as <typeparamref name="T"/> (its
+    /// type changed between deploys, the record was edited, or the type's converter or constructor threw): the task
+    /// then runs again instead of blocking its run.
+    /// </summary>
+    internal bool RestoreResult(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            ResultValue = System.Text.Json.JsonSerializer.Deserialize(json, typeInfo)!;
+            return true;
+        }
+        catch (Exception ex)
+        {
+            ResultValue = default!;
+            Run.OnResultNotRestored(this, typeof(T), ex);
+            return false;
+        }
     }
 
     private System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>? TypeInfo(System.Text.Json.Serialization.JsonSerializerContext? context) =>

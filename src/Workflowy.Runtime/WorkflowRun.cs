@@ -348,6 +348,67 @@ public abstract partial class WorkflowRun
             handle.ResultValue = await task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stores a synchronous result whose type is a reference type declared not nullable; called by generated code. A
+    /// null fails the task (<see cref="WorkflowException"/> naming it) instead of reaching its dependents.
+    /// </summary>
+    /// <param name="handle">The task.</param>
+    /// <param name="value">What its body returned.</param>
+    /// <param name="typeName">The result type, for the message.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected static ValueTask StoreNotNull<T>(TaskHandle<T> handle, T value, string typeName)
+    {
+        if (value is null)
+        {
+            throw NullResult(handle, typeName);
+        }
+
+        handle.ResultValue = value;
+        return default;
+    }
+
+    /// <summary>Stores the result of a <see cref="Task{T}"/> whose type is declared not nullable (see <see cref="StoreNotNull{T}(TaskHandle{T}, T, string)"/>); called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static ValueTask StoreNotNull<T>(TaskHandle<T> handle, Task<T> task, string typeName)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (task.IsCompletedSuccessfully)
+        {
+            return StoreNotNull(handle, task.Result, typeName);
+        }
+
+        return StoreLater(handle, task, typeName);
+
+        static async ValueTask StoreLater(TaskHandle<T> handle, Task<T> task, string typeName) =>
+            await StoreNotNull(handle, await task.ConfigureAwait(false), typeName).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores the result of a <see cref="ValueTask{T}"/> whose type is declared not nullable (see <see cref="StoreNotNull{T}(TaskHandle{T}, T, string)"/>); called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static ValueTask StoreNotNull<T>(TaskHandle<T> handle, ValueTask<T> task, string typeName)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return StoreNotNull(handle, task.Result, typeName);
+        }
+
+        return StoreLater(handle, task, typeName);
+
+        static async ValueTask StoreLater(TaskHandle<T> handle, ValueTask<T> task, string typeName) =>
+            await StoreNotNull(handle, await task.ConfigureAwait(false), typeName).ConfigureAwait(false);
+    }
+
+    private static WorkflowException NullResult(TaskHandle handle, string typeName)
+    {
+        var runId = handle.Run.RunId;
+        return new WorkflowException($"Task '{handle.Name}' in run {runId} returned null, but its result type {typeName} is not nullable; return a value, or declare the result {typeName}?.")
+        {
+            TaskName = handle.Name,
+            RunId = runId,
+        };
+    }
+
     /// <summary>Adapts a body returning <see cref="Task"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static ValueTask Await(Task task)

@@ -24,6 +24,9 @@ public sealed class WorkflowRunner : IAsyncDisposable
     private DynamicRun? _ambient;
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly EventHub _events = new();
+
+    /// <summary>The runs whose leases this runner holds or is taking (by workflow key and run id), with their keepers once taken: one execution of a run per runner.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<(string Workflow, string RunId), RunLeaseKeeper?> LeasedRuns { get; } = new();
     private bool _disposed;
 
     /// <summary>Creates a runner with default options.</summary>
@@ -102,6 +105,60 @@ public sealed class WorkflowRunner : IAsyncDisposable
 
     /// <summary>How often a task waiting for an event checks the store for it (events published by other processes); default 1 s.</summary>
     public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a run's lease in the <see cref="Store"/> lasts unless renewed (default 30 s; at most a day). A run with a
+    /// store takes its lease before it loads its checkpoint, renews it every third of this while it executes, and
+    /// releases it after its last checkpoint; another runner (another process) cannot execute the run meanwhile. If the
+    /// process dies, the lease expires after this long and another runner can take the run over: shorter means a
+    /// quicker takeover, and more renewals. A runner that could not renew its lease in time and finds it taken over
+    /// stops the run (<see cref="RunLeasedException"/>, <see cref="RunLeasedException.IsLost"/>).
+    /// </summary>
+    public TimeSpan RunLeaseDuration
+    {
+        get => _runLeaseDuration;
+        init => _runLeaseDuration = value > TimeSpan.Zero && value <= TimeSpan.FromDays(1)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(RunLeaseDuration), value, "A run lease lasts more than zero and at most one day.");
+    }
+
+    private readonly TimeSpan _runLeaseDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long starting a run with a store waits for another runner's lease on it (default zero: not at all). Zero
+    /// ends the run at once with <see cref="RunLeasedException"/> (naming the holder and its expiry) if another runner
+    /// holds its lease; a longer wait asks the store again every second (or when the holder's lease expires, if that is
+    /// sooner) until it gets the lease or the wait is over. <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.
+    /// Nothing of the run executes while it waits; cancelling the run ends the wait.
+    /// </summary>
+    public TimeSpan RunLeaseWait
+    {
+        get => _runLeaseWait;
+        init => _runLeaseWait = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(RunLeaseWait), value, "The lease wait is zero or more, or Timeout.InfiniteTimeSpan.");
+    }
+
+    private readonly TimeSpan _runLeaseWait;
+
+    /// <summary>
+    /// Who this runner's run leases are held by, as stores record it and <see cref="RunLeasedException.Owner"/> reports
+    /// it (default: the machine name, the process id and a random part, different for every runner). A runner asking for
+    /// a lease its owner name holds already gets it at once (unless it executes that run itself: one runner executes a run
+    /// once at a time): give a fixed name only to a process that restarts under the same identity (and never runs twice
+    /// at once), so that it takes its runs back without waiting for their leases to expire.
+    /// </summary>
+    public string RunLeaseOwner
+    {
+        get => _runLeaseOwner;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            _runLeaseOwner = value;
+        }
+    }
+
+    private readonly string _runLeaseOwner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>The serializer for run state, side effects and events of runs that name none (dynamic runs), and for typed events.</summary>
     public System.Text.Json.Serialization.JsonSerializerContext? SerializerContext { get; init; }
@@ -284,6 +341,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// tasks whose key completed in an earlier process are restored instead of run again. Throws what loading the
     /// checkpoint threw (a <see cref="CheckpointException"/> for a corrupt or foreign one) instead of returning an ended run.
     /// </summary>
+    /// <exception cref="RunLeasedException">Another runner (another process) executes the run (see <see cref="RunLeaseWait"/>).</exception>
     public async Task<DynamicRun> ResumeRunAsync(string name, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);

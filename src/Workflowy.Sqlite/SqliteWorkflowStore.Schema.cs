@@ -201,8 +201,8 @@ public sealed partial class SqliteWorkflowStore
     }
 
     /// <summary>
-    /// Upgrades a database of an earlier schema version, in one transaction that first reads the version again (another
-    /// connection may have upgraded it meanwhile).
+    /// Upgrades a database of an earlier schema version to the current one, step by step (1 to 2, 2 to 3), in one
+    /// transaction that first reads the version again (another connection may have upgraded it meanwhile).
     /// </summary>
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
@@ -212,12 +212,21 @@ public sealed partial class SqliteWorkflowStore
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = "SELECT value FROM workflowy_meta WHERE key = 'version'";
-            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string == "1")
+            var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            if (version is not ("1" or "2"))
+            {
+                return;
+            }
+
+            if (version == "1")
             {
                 command.CommandText = MigrateFrom1;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            command.CommandText = MigrateFrom2;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -295,7 +304,7 @@ public sealed partial class SqliteWorkflowStore
         var missing = new List<string>();
         foreach (var table in Tables)
         {
-            if (!tables.Contains(table))
+            if (!tables.Contains(table) && TableSince(table) <= version)
             {
                 missing.Add(table);
             }

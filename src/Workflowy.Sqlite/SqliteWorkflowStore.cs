@@ -28,8 +28,8 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
     /// <summary>The schema name recorded in <c>workflowy_meta</c>.</summary>
     public const string Schema = "workflowy.run";
 
-    /// <summary>The schema version this store creates and reads (version 1 databases are upgraded to it).</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>The schema version this store creates and reads (version 1 and 2 databases are upgraded to it).</summary>
+    public const int SchemaVersion = 3;
 
     /// <summary>
     /// The <c>PRAGMA application_id</c> this store writes in the databases it creates: <c>0x57464C59</c> (1464224857),
@@ -63,12 +63,29 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
         UPDATE workflowy_meta SET value = '2' WHERE key = 'version';
         """;
 
+    /// <summary>The run leases (schema version 3): who executes a run, until when unless renewed.</summary>
+    private const string CreateLeases = """
+        CREATE TABLE workflowy_leases (
+            workflow TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (workflow, run_id)
+        ) STRICT, WITHOUT ROWID;
+        """;
+
+    /// <summary>Version 2 to 3: the run leases table (empty: no run is leased).</summary>
+    private const string MigrateFrom2 = $"""
+        {CreateLeases}
+        UPDATE workflowy_meta SET value = '3' WHERE key = 'version';
+        """;
+
     private const string CreateSchema = $"""
         CREATE TABLE workflowy_meta (
             key TEXT NOT NULL PRIMARY KEY,
             value TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
-        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '2');
+        INSERT INTO workflowy_meta (key, value) VALUES ('schema', '{Schema}'), ('version', '3');
         CREATE TABLE workflowy_runs (
             workflow TEXT NOT NULL,
             run_id TEXT NOT NULL,
@@ -102,12 +119,16 @@ public sealed partial class SqliteWorkflowStore : IWorkflowStore, IAsyncDisposab
             name TEXT NOT NULL PRIMARY KEY,
             payload_json TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
+        {CreateLeases}
         """;
 
     /// <summary>Sets <see cref="ApplicationId"/>; run with the schema, in the transaction that creates it.</summary>
     private static readonly string ApplicationIdPragma = string.Create(CultureInfo.InvariantCulture, $"\nPRAGMA application_id = {ApplicationId};");
 
-    private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events"];
+    private static readonly string[] Tables = ["workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values", "workflowy_events", "workflowy_leases"];
+
+    /// <summary>The schema version that added each table not in version 1 (an earlier database lacks it until upgraded).</summary>
+    private static int TableSince(string table) => table == "workflowy_leases" ? 3 : 1;
 
     /// <summary>The two parts of a listing: runs with a start time, then runs without one.</summary>
     private static readonly bool[] StartedPhases = [true, false];

@@ -58,8 +58,8 @@ internal sealed class AppProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the app on <paramref name="log"/>, <paramref name="store"/> and <paramref name="runId"/>.</summary>
-    public static AppProcess Start(string log, string store, string runId, int checkpointIntervalMs)
+    /// <summary>Starts the app on <paramref name="log"/>, <paramref name="store"/> and <paramref name="runId"/>, with more options (<c>--store sqlite</c>, the lease's) if given.</summary>
+    public static AppProcess Start(string log, string store, string runId, int checkpointIntervalMs, params string[] options)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -74,6 +74,11 @@ internal sealed class AppProcess : IDisposable
         info.ArgumentList.Add(runId);
         info.ArgumentList.Add("--checkpoint-interval");
         info.ArgumentList.Add(checkpointIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var option in options)
+        {
+            info.ArgumentList.Add(option);
+        }
+
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
 

@@ -9,12 +9,19 @@ namespace Workflowy.KillTest.Tests;
 
 /// <summary>
 /// The kill test: over many seeded iterations, the app is killed (<c>Process.Kill(entireProcessTree: true)</c>) at a
-/// random point of its run, one to three times, then restarted with the same run id until it finishes. After every
-/// process the test reads the run's checkpoint (the JSON store's file) and the app's journal, and checks that
+/// random point of its run, one to three times, then restarted with the same run id until it finishes. It runs once on
+/// the JSON store and once on the SQLite store. After every process the test reads the run's checkpoint (the JSON
+/// store's file, or the SQLite database) and the app's journal, and checks that
 /// no task whose completion was checkpointed ever starts again, that only bodies that were not checkpointed run again
 /// (and all of them do), that starts respect the graph, that the side effect's action does not run again once it was
 /// recorded, that the checkpoint never claims a completion the journal does not show, and that the final results
 /// equal those of an uninterrupted run.
+/// <para>
+/// Run leases: the processes of one run hold its lease under one owner name (a restarted process takes its lease back
+/// at once, as a service restarting under the same identity would), except in every eighth iteration (seeds divisible
+/// by 8), where each process has its own name, a lease of one second, and waits for the lease: a restart then takes the
+/// killed process's lease over once it has expired.
+/// </para>
 /// </summary>
 /// <remarks>
 /// Reproduce an iteration with <c>WORKFLOWY_KILLTEST_SEED=&lt;seed&gt; WORKFLOWY_KILLTEST_ITERATIONS=1</c> (the kill
@@ -35,6 +42,7 @@ public sealed class KillTests : IDisposable
     private readonly ITestOutputHelper _output;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "workflowy-kill-" + Guid.NewGuid().ToString("N"));
     private bool _keep;
+    private string _store = "json";
 
     public KillTests(ITestOutputHelper output)
     {
@@ -50,13 +58,16 @@ public sealed class KillTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task KilledAtRandomPoints_TheRunFinishes_WithoutRerunningCheckpointedTasks_OrLosingAny()
+    [Theory]
+    [InlineData("json")]
+    [InlineData("sqlite")]
+    public async Task KilledAtRandomPoints_TheRunFinishes_WithoutRerunningCheckpointedTasks_OrLosingAny(string store)
     {
         var iterations = Setting("WORKFLOWY_KILLTEST_ITERATIONS", 60);
         var baseSeed = Setting("WORKFLOWY_KILLTEST_SEED", 20_261_123);
         var clock = Stopwatch.StartNew();
         _keep = true;
+        _store = store;
 
         var reference = await MeasureReferenceAsync();
         _output.WriteLine($"app: {AppProcess.AppPath}");
@@ -69,7 +80,7 @@ public sealed class KillTests : IDisposable
         }
 
         _keep = false;
-        _output.WriteLine($"{iterations} iterations (seeds {baseSeed}..{baseSeed + iterations - 1}) in {clock.Elapsed.TotalSeconds:F1} s");
+        _output.WriteLine($"{store} store: {iterations} iterations (seeds {baseSeed}..{baseSeed + iterations - 1}) in {clock.Elapsed.TotalSeconds:F1} s; {stats.Takeovers} of them took expired leases over");
         _output.WriteLine($"processes: {stats.Processes}; killed: {stats.Kills}; finished before their kill: {stats.FinishedBeforeKill}; runs killed once: {stats.KilledOnce}, more than once: {stats.KilledMore}");
         _output.WriteLine($"kills before any task started: {stats.KillsBeforeAnyStart}; with some but not all tasks checkpointed: {stats.KillsPartial}; after all were checkpointed: {stats.KillsAllCheckpointed}");
         _output.WriteLine($"bodies interrupted by a kill: {stats.Interrupted}; bodies that had ended but were not yet checkpointed when killed, and ran again: {stats.EndedNotCheckpointed}");
@@ -101,8 +112,12 @@ public sealed class KillTests : IDisposable
         var log = Path.Combine(directory, "journal.log");
         var storeDirectory = Path.Combine(directory, "store");
         var runId = $"kill-{seed}-{attempt}";
-        var store = new JsonFileWorkflowStore(storeDirectory);
-        var story = new StringBuilder($"iteration {iteration}, seed {seed}, attempt {attempt}, run {runId}, checkpoint interval {interval} ms, {kills} kill(s), files in {directory}");
+        var takeover = seed % 8 == 0;
+        var options = takeover
+            ? new[] { "--store", _store, "--lease-seconds", "1", "--lease-wait-seconds", "30" }
+            : new[] { "--store", _store, "--lease-owner", runId };
+        stats.Takeovers += takeover && attempt == 0 ? 1 : 0;
+        var story = new StringBuilder($"iteration {iteration}, seed {seed}, attempt {attempt}, run {runId}, {_store} store, checkpoint interval {interval} ms, {kills} kill(s), {(takeover ? "leases taken over after expiry" : "one lease owner")}, files in {directory}");
         var snapshots = new List<Snapshot>();
         var outputs = new List<string>();
 
@@ -121,7 +136,7 @@ public sealed class KillTests : IDisposable
             var expectedLines = 2 + (2 * remainingTasks) + (snapshots.Count > 0 && snapshots[^1].EffectRecorded ? 0 : 1);
             var targetLines = 1 + (int)(fraction * (expectedLines - 1));
             var length = AppProcess.LengthOf(log);
-            using var app = AppProcess.Start(log, storeDirectory, runId, interval);
+            using var app = AppProcess.Start(log, storeDirectory, runId, interval, options);
             bool exited;
             string plan;
             if (mode < 15)
@@ -149,7 +164,7 @@ public sealed class KillTests : IDisposable
             }
 
             stats.Processes++;
-            var snapshot = await SnapshotAsync(store, runId, log, app.Id, killed);
+            var snapshot = await SnapshotAsync(storeDirectory, runId, log, app.Id, killed);
             snapshots.Add(snapshot);
             outputs.Add($"pid {app.Id}: exit {app.ExitCode}; stdout: {app.Stdout.Trim()}; stderr: {app.Stderr.Trim()}");
             story.AppendLine().Append(CultureInfo.InvariantCulture, $"  process {k + 1} (pid {app.Id}): {plan}: ")
@@ -169,11 +184,11 @@ public sealed class KillTests : IDisposable
             }
         }
 
-        using (var last = AppProcess.Start(log, storeDirectory, runId, interval))
+        using (var last = AppProcess.Start(log, storeDirectory, runId, interval, options))
         {
             last.WaitForExit(ExitTimeout);
             stats.Processes++;
-            snapshots.Add(await SnapshotAsync(store, runId, log, last.Id, killed: false));
+            snapshots.Add(await SnapshotAsync(storeDirectory, runId, log, last.Id, killed: false));
             outputs.Add($"pid {last.Id}: exit {last.ExitCode}; stdout: {last.Stdout.Trim()}; stderr: {last.Stderr.Trim()}");
             story.AppendLine().Append(CultureInfo.InvariantCulture, $"  final process (pid {last.Id}): exit {last.ExitCode}");
             Check(last.ExitCode == 0, $"the final process failed (exit {last.ExitCode})", story, snapshots, outputs);
@@ -286,9 +301,20 @@ public sealed class KillTests : IDisposable
         Check(everEnded.SetEquals(Graph.Keys), $"tasks lost: never ended: [{string.Join(", ", Graph.Keys.Except(everEnded))}]", story, snapshots, outputs);
     }
 
-    private static async Task<Snapshot> SnapshotAsync(JsonFileWorkflowStore store, string runId, string log, int pid, bool killed)
+    private async Task<Snapshot> SnapshotAsync(string storeDirectory, string runId, string log, int pid, bool killed)
     {
-        var checkpoint = await store.LoadAsync(WorkflowKey, runId);
+        RunCheckpoint? checkpoint;
+        if (_store == "sqlite")
+        {
+            var path = Path.Combine(storeDirectory, "workflowy.db");
+            await using var sqlite = new SqliteWorkflowStore(path);
+            checkpoint = File.Exists(path) ? await sqlite.LoadAsync(WorkflowKey, runId) : null;
+        }
+        else
+        {
+            checkpoint = await new JsonFileWorkflowStore(storeDirectory).LoadAsync(WorkflowKey, runId);
+        }
+
         var completed = new HashSet<string>(StringComparer.Ordinal);
         var results = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var task in checkpoint?.Tasks ?? Array.Empty<TaskRecord>())
@@ -317,7 +343,7 @@ public sealed class KillTests : IDisposable
             Directory.CreateDirectory(directory);
             var log = Path.Combine(directory, "journal.log");
             var storeDirectory = Path.Combine(directory, "store");
-            using var app = AppProcess.Start(log, storeDirectory, "reference", checkpointIntervalMs: 0);
+            using var app = AppProcess.Start(log, storeDirectory, "reference", 0, "--store", _store);
             var started = app.WaitForJournal(log, 0, text => text.Contains("start ", StringComparison.Ordinal), ExitTimeout);
             var startup = app.Elapsed;
             if (!started)
@@ -337,7 +363,7 @@ public sealed class KillTests : IDisposable
             }
 
             Assert.Equal(1, lines.Count(l => l.Kind == "effect"));
-            var snapshot = await SnapshotAsync(new JsonFileWorkflowStore(storeDirectory), "reference", log, app.Id, killed: false);
+            var snapshot = await SnapshotAsync(storeDirectory, "reference", log, app.Id, killed: false);
             Assert.True(snapshot.Completed.SetEquals(Graph.Keys) && snapshot.EffectRecorded, "The uninterrupted run's checkpoint does not hold every task as completed.");
             results ??= LastLine(app.Stdout);
             taskResults ??= snapshot.Results;
@@ -407,5 +433,6 @@ public sealed class KillTests : IDisposable
         public int Interrupted;
         public int EndedNotCheckpointed;
         public int EffectRepeats;
+        public int Takeovers;
     }
 }

@@ -63,7 +63,7 @@ public sealed class SqliteCorruptionTests : TempFiles
         await store.SaveAsync(Batch("wf", "r1", "{}"));
 
         Assert.Equal("{}", (await store.LoadAsync("wf", "r1"))!.InputsJson);
-        Assert.Equal(new[] { "2" }, Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
+        Assert.Equal(new[] { "3" }, Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
     }
 
     private async Task<(string Path, string Expected)> MakeAsync(string what)
@@ -101,8 +101,8 @@ public sealed class SqliteCorruptionTests : TempFiles
                 return (path, "names the schema 'acme.jobs', expected 'workflowy.run'");
             case "a newer schema version":
                 File.Move(await ValidAsync(), path);
-                Execute(path, "UPDATE workflowy_meta SET value = '3' WHERE key = 'version'");
-                return (path, "schema version 3, written by a newer Workflowy; this version reads version 2");
+                Execute(path, "UPDATE workflowy_meta SET value = '4' WHERE key = 'version'");
+                return (path, "schema version 4, written by a newer Workflowy; this version reads version 3");
             case "an unreadable schema version":
                 File.Move(await ValidAsync(), path);
                 Execute(path, "UPDATE workflowy_meta SET value = 'one' WHERE key = 'version'");

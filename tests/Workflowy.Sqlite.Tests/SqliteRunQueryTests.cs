@@ -95,7 +95,7 @@ public sealed class SqliteRunQueryTests : RunQueryContract, IDisposable
             Assert.Empty(listing.Unreadable);
         }
 
-        Assert.Equal(new[] { "2" }, Files.Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
+        Assert.Equal(new[] { "3" }, Files.Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
         Assert.Equal(new[] { "workflowy_runs_by_started", "workflowy_runs_by_status", "workflowy_runs_by_workflow" }, Files.Query(path, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'workflowy_runs' AND sql IS NOT NULL ORDER BY name"));
 
         // The upgraded database is the database a new store creates (same tables, columns and indexes).
@@ -110,7 +110,7 @@ public sealed class SqliteRunQueryTests : RunQueryContract, IDisposable
         Assert.Equal(Files.Query(fresh, Columns), Files.Query(path, Columns));
         Assert.Equal(Files.Query(fresh, Indexes), Files.Query(path, Indexes));
 
-        // Opened again: already version 2, nothing more to do.
+        // Opened again: already version 3, nothing more to do.
         await using (var again = new SqliteWorkflowStore(path))
         {
             Assert.Equal(4, (await again.QueryRunsAsync(new RunQuery())).Runs.Count);
@@ -155,7 +155,7 @@ public sealed class SqliteRunQueryTests : RunQueryContract, IDisposable
             }
         }
 
-        Assert.Equal(new[] { "2" }, Files.Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
+        Assert.Equal(new[] { "3" }, Files.Query(path, "SELECT value FROM workflowy_meta WHERE key = 'version'"));
     }
 
     [Theory]

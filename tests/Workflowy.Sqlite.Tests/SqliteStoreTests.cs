@@ -188,9 +188,9 @@ public sealed class SqliteStoreTests : TempFiles
         }
 
         Assert.Equal(new[] { "wal" }, Query(path, "PRAGMA journal_mode"));
-        Assert.Equal(new[] { "schema=workflowy.run", "version=2" }, Query(path, "SELECT key || '=' || value FROM workflowy_meta ORDER BY key"));
+        Assert.Equal(new[] { "schema=workflowy.run", "version=3" }, Query(path, "SELECT key || '=' || value FROM workflowy_meta ORDER BY key"));
         Assert.Equal(
-            new[] { "workflowy_events", "workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values" },
+            new[] { "workflowy_events", "workflowy_leases", "workflowy_meta", "workflowy_runs", "workflowy_tasks", "workflowy_values" },
             Query(path, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
 
         // A Workflowy database that someone turned back to a rollback journal is put in WAL mode again.

@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Task '{Task}' in run {RunId} completed, but its result could not be serialised for the checkpoint; a resumed run runs it again")]
     public static partial void ResultNotStored(ILogger logger, string task, string runId, Exception exception);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Task '{Task}' (key '{Key}') in run {RunId} has a stored result that does not read back as {ResultType} (its type changed, or the record was edited); the task runs again")]
+    public static partial void ResultNotRestored(ILogger logger, string task, string key, string runId, string resultType, Exception exception);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "A handler of {Event} on run {RunId} threw; the run goes on")]
     public static partial void HandlerFailed(ILogger logger, string @event, string runId, Exception exception);
 }

@@ -17,6 +17,7 @@ internal sealed class Checkpointer
     private readonly WorkflowRun _run;
     private readonly IWorkflowStore _store;
     private readonly TimeSpan _interval;
+    private readonly RunLeaseKeeper? _lease;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly Task _loop;
     private Dictionary<string, TaskRecord> _tasks = new(StringComparer.Ordinal);
@@ -24,11 +25,12 @@ internal sealed class Checkpointer
     private string? _inputs;
     private volatile bool _completing;
 
-    public Checkpointer(WorkflowRun run, IWorkflowStore store, TimeSpan interval)
+    public Checkpointer(WorkflowRun run, IWorkflowStore store, TimeSpan interval, RunLeaseKeeper? lease)
     {
         _run = run;
         _store = store;
         _interval = interval;
+        _lease = lease;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -67,13 +69,23 @@ internal sealed class Checkpointer
         _signal.Release();
     }
 
-    /// <summary>Stores what is pending and stops.</summary>
+    /// <summary>Stores what is pending, stops, and releases the run's lease.</summary>
     public async Task CompleteAsync()
     {
         _completing = true;
         _signal.Release();
         await _loop.ConfigureAwait(false);
+        if (_lease is { } lease)
+        {
+            await lease.ReleaseAsync().ConfigureAwait(false);
+        }
     }
+
+    /// <summary>
+    /// Whether the run may write to the store now: it holds its lease (renewed first if it is running out). False once
+    /// the lease is lost: nothing more of the run is written.
+    /// </summary>
+    public ValueTask<bool> MayWriteAsync() => _lease is { } lease ? lease.EnsureHeldAsync() : new(true);
 
     private TaskRecord RecordOf(TaskHandle handle)
     {
@@ -137,30 +149,48 @@ internal sealed class Checkpointer
             status = _run.PendingStatus.Take();
         }
 
+        if (!await MayWriteAsync().ConfigureAwait(false))
+        {
+            if (_lease!.Lost is null)
+            {
+                // The lease expired and could not be renewed (the store fails): keep the batch for the next flush.
+                PutBack(tasks, values, inputs, status);
+            }
+
+            // Otherwise another runner has the run now: its records must not be overwritten.
+            return;
+        }
+
         try
         {
             await _store.SaveAsync(PendingRunStatus.Apply(new RunCheckpoint(_run.WorkflowKey, _run.RunId, inputs, new List<TaskRecord>(tasks.Values), values), status)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // Put the batch back (newer entries win) so a later flush can store it, and apply the error policy.
-            lock (_lock)
-            {
-                foreach (var (key, record) in tasks)
-                {
-                    _tasks.TryAdd(key, record);
-                }
-
-                foreach (var (key, value) in values)
-                {
-                    _values.TryAdd(key, value);
-                }
-
-                _inputs ??= inputs;
-            }
-
-            _run.PendingStatus.PutBack(status);
+            // Put the batch back so a later flush can store it, and apply the error policy.
+            PutBack(tasks, values, inputs, status);
             _run.OnStoreFailure(ex);
         }
+    }
+
+    /// <summary>Puts a batch that was not stored back (newer entries win).</summary>
+    private void PutBack(Dictionary<string, TaskRecord> tasks, Dictionary<string, string> values, string? inputs, PendingRunStatus.Change? status)
+    {
+        lock (_lock)
+        {
+            foreach (var (key, record) in tasks)
+            {
+                _tasks.TryAdd(key, record);
+            }
+
+            foreach (var (key, value) in values)
+            {
+                _values.TryAdd(key, value);
+            }
+
+            _inputs ??= inputs;
+        }
+
+        _run.PendingStatus.PutBack(status);
     }
 }

@@ -38,7 +38,58 @@ public interface IWorkflowStore
 
     /// <summary>Records an event and its payload (JSON); publishing again replaces the payload.</summary>
     ValueTask PublishEventAsync(string name, string payloadJson, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the lease of a run for <paramref name="owner"/>, so that one runner (one process) executes the run at a
+    /// time. Granted if no one holds it, if <paramref name="owner"/> holds it already, or if the holder's lease has
+    /// expired (its expiry is at or before <paramref name="now"/>); the lease then lasts until <paramref name="now"/> +
+    /// <paramref name="duration"/>. Otherwise the holder keeps it and its owner and expiry are returned. Atomic: of
+    /// several owners asking at once (through this store instance, another one, or another process), at most one is
+    /// granted. The lease is independent of the run's checkpoint (a new run can be leased before it has one).
+    /// </summary>
+    /// <remarks>
+    /// The default implementation grants every request and stores nothing: a store that does not implement leases does
+    /// not stop two runners from executing the same run. The stores of Workflowy implement them.
+    /// </remarks>
+    /// <param name="workflow">The workflow key.</param>
+    /// <param name="runId">The run id.</param>
+    /// <param name="owner">Who asks (<see cref="WorkflowRunner.RunLeaseOwner"/>).</param>
+    /// <param name="now">The current time, on the asking runner's clock; expiries are compared with it.</param>
+    /// <param name="duration">How long the lease lasts unless renewed.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    ValueTask<RunLease> TryAcquireRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        new(new RunLease(true, owner, now + duration));
+
+    /// <summary>
+    /// Extends the lease <paramref name="owner"/> holds on a run to <paramref name="now"/> + <paramref name="duration"/>,
+    /// even if it expired meanwhile, as long as no one else took it. Not granted (<see cref="RunLease.Acquired"/> false)
+    /// if another owner holds it now or no one does (it was released or taken over and released): the caller lost the
+    /// run and must stop writing to it.
+    /// </summary>
+    /// <remarks>The default implementation grants every renewal (see <see cref="TryAcquireRunLeaseAsync"/>).</remarks>
+    /// <param name="workflow">The workflow key.</param>
+    /// <param name="runId">The run id.</param>
+    /// <param name="owner">The owner that holds the lease.</param>
+    /// <param name="now">The current time, on the renewing runner's clock.</param>
+    /// <param name="duration">How long the lease lasts from now unless renewed again.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    ValueTask<RunLease> RenewRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        new(new RunLease(true, owner, now + duration));
+
+    /// <summary>Ends the lease <paramref name="owner"/> holds on a run, so that another runner can take the run at once; does nothing if another owner (or no one) holds it.</summary>
+    /// <remarks>The default implementation does nothing (see <see cref="TryAcquireRunLeaseAsync"/>).</remarks>
+    /// <param name="workflow">The workflow key.</param>
+    /// <param name="runId">The run id.</param>
+    /// <param name="owner">The owner that holds the lease.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    ValueTask ReleaseRunLeaseAsync(string workflow, string runId, string owner, CancellationToken cancellationToken = default) => default;
 }
+
+/// <summary>A run's lease as a store answered a request for it: whether the asker holds it now, who does, and until when.</summary>
+/// <param name="Acquired">Whether the owner that asked holds the lease now (granted or renewed).</param>
+/// <param name="Owner">Who holds the lease now: the asker if granted, else the other holder; null if no one does (a renewal of a lease that is gone).</param>
+/// <param name="ExpiresAt">When the holder's lease expires unless renewed (<c>default</c> if no one holds it).</param>
+public sealed record RunLease(bool Acquired, string? Owner, DateTimeOffset ExpiresAt);
 
 /// <summary>One task's checkpoint: its identity in the run, state, result (JSON), attempts, error and timestamps.</summary>
 /// <param name="Key">The task's identity in the run: its graph name, or the key of a dynamic submission.</param>

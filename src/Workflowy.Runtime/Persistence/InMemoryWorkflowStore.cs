@@ -6,12 +6,13 @@ using System.Threading.Tasks;
 
 namespace Workflowy;
 
-/// <summary>A store in process memory: resume within the process, and tests.</summary>
+/// <summary>A store in process memory: resume within the process, and tests. Run leases are kept per store instance.</summary>
 public sealed class InMemoryWorkflowStore : IWorkflowStore
 {
     private readonly object _lock = new();
     private readonly Dictionary<(string Workflow, string RunId), Entry> _runs = new();
     private readonly Dictionary<string, string> _events = new();
+    private readonly Dictionary<(string Workflow, string RunId), (string Owner, DateTimeOffset ExpiresAt)> _leases = new();
 
     /// <inheritdoc />
     public ValueTask<RunCheckpoint?> LoadAsync(string workflow, string runId, CancellationToken cancellationToken = default)
@@ -102,6 +103,61 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
         lock (_lock)
         {
             _events[name] = payloadJson;
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RunLease> TryAcquireRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        lock (_lock)
+        {
+            if (_leases.TryGetValue((workflow, runId), out var held) && held.Owner != owner && held.ExpiresAt > now)
+            {
+                return new(new RunLease(false, held.Owner, held.ExpiresAt));
+            }
+
+            _leases[(workflow, runId)] = (owner, now + duration);
+            return new(new RunLease(true, owner, now + duration));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RunLease> RenewRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        lock (_lock)
+        {
+            if (!_leases.TryGetValue((workflow, runId), out var held))
+            {
+                return new(new RunLease(false, null, default));
+            }
+
+            if (held.Owner != owner)
+            {
+                return new(new RunLease(false, held.Owner, held.ExpiresAt));
+            }
+
+            _leases[(workflow, runId)] = (owner, now + duration);
+            return new(new RunLease(true, owner, now + duration));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseRunLeaseAsync(string workflow, string runId, string owner, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_leases.TryGetValue((workflow, runId), out var held) && held.Owner == owner)
+            {
+                _leases.Remove((workflow, runId));
+            }
         }
 
         return default;

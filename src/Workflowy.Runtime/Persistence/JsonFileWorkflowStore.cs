@@ -19,7 +19,7 @@ namespace Workflowy;
 /// or foreign file gives a <see cref="CheckpointException"/> naming it, and is left untouched. Writers are serialised
 /// within a process; for several processes writing the same run, use the SQLite store.
 /// </summary>
-public sealed class JsonFileWorkflowStore : IWorkflowStore
+public sealed partial class JsonFileWorkflowStore : IWorkflowStore
 {
     /// <summary>The schema name written in every file.</summary>
     public const string Schema = "workflowy.run";

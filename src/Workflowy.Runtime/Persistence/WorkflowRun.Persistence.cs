@@ -14,7 +14,6 @@ public abstract partial class WorkflowRun
 {
     private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.Ordinal);
     private Checkpointer? _checkpointer;
-    private RunCheckpoint? _checkpoint;
     private Dictionary<string, TaskRecord>? _records;
     private int _topLevelSubmissions;
 
@@ -58,9 +57,13 @@ public abstract partial class WorkflowRun
         RunId = runId;
     }
 
-    /// <summary>Uses an already loaded checkpoint instead of loading it again; called by generated code.</summary>
+    /// <summary>
+    /// Called by the generated <c>ResumeAsync</c> with the checkpoint it read the inputs from. The run loads its
+    /// checkpoint again once it holds the run's lease (another runner may have added to it until then), so this only
+    /// checks the argument.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected void UseCheckpoint(RunCheckpoint checkpoint) => _checkpoint = checkpoint;
+    protected void UseCheckpoint(RunCheckpoint checkpoint) => ArgumentNullException.ThrowIfNull(checkpoint);
 
     /// <summary>The serializer metadata of <typeparamref name="T"/> in <paramref name="context"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -76,12 +79,50 @@ public abstract partial class WorkflowRun
     protected static string? ResultJson<T>(TaskHandle<T> handle, JsonSerializerContext context) =>
         handle.State == TaskState.Completed ? JsonSerializer.Serialize(handle.ResultValue, TypeInfoOf<T>(context)) : null;
 
-    /// <summary>Restores a task's result from JSON; called by generated code.</summary>
+    /// <summary>
+    /// Restores a task's result from JSON; called by generated code. False (logged) if the stored result does not read
+    /// back as <typeparamref name="T"/> (its type changed, or the record was edited): the task then runs again.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected static bool RestoreJson<T>(TaskHandle<T> handle, string json, JsonSerializerContext context)
     {
-        handle.ResultValue = JsonSerializer.Deserialize(json, TypeInfoOf<T>(context))!;
-        return true;
+        ArgumentNullException.ThrowIfNull(handle);
+        JsonTypeInfo<T> typeInfo;
+        try
+        {
+            typeInfo = TypeInfoOf<T>(context);
+        }
+        catch (Exception ex)
+        {
+            handle.Run.OnResultNotRestored(handle, typeof(T), ex);
+            return false;
+        }
+
+        return handle.RestoreResult(json, typeInfo);
+    }
+
+    /// <summary>
+    /// Restores the result of a task whose result type is a reference type declared not nullable; called by generated
+    /// code. As <see cref="RestoreJson{T}(TaskHandle{T}, string, JsonSerializerContext)"/>, and a stored <c>null</c>
+    /// (written by an earlier version, or edited) is not restored either (logged): the task runs again rather than hand
+    /// null to its dependents.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static bool RestoreJson<T>(TaskHandle<T> handle, string json, JsonSerializerContext context, string typeName)
+    {
+        if (!RestoreJson(handle, json, context))
+        {
+            return false;
+        }
+
+        if (handle.ResultValue is not null)
+        {
+            return true;
+        }
+
+        handle.ResultValue = default!;
+        handle.Run.OnResultNotRestored(handle, typeof(T), new JsonException($"The stored result is null, but the result type {typeName} is not nullable."));
+        return false;
     }
 
     /// <summary>Reads one input from a run's inputs JSON; called by the generated <c>ResumeAsync</c>.</summary>
@@ -133,13 +174,19 @@ public abstract partial class WorkflowRun
         JsonSerializer.Serialize(writer, value, TypeInfoOf<T>(context));
     }
 
-    /// <summary>Loads the run's checkpoint, restores what completed, records the inputs, then starts.</summary>
+    /// <summary>
+    /// Takes the run's lease, loads its checkpoint, restores what completed, records the inputs, then starts. The
+    /// checkpoint is loaded after the lease is taken, even if the generated <c>ResumeAsync</c> loaded it already (for
+    /// the inputs): until then another runner may have been executing the run and adding to it.
+    /// </summary>
     private async Task BeginPersistentAsync(CancellationToken cancellationToken)
     {
         var store = Runner.Store!;
+        RunLeaseKeeper? lease = null;
         try
         {
-            var checkpoint = _checkpoint ?? await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
+            lease = await RunLeaseKeeper.AcquireAsync(this, store, cancellationToken).ConfigureAwait(false);
+            var checkpoint = await store.LoadAsync(WorkflowKey, RunId, cancellationToken).ConfigureAwait(false);
             if (checkpoint is not null)
             {
                 if (checkpoint.InputsJson is { } recorded && SerializeInputs() is { } given && !SameJson(recorded, given))
@@ -152,7 +199,7 @@ public abstract partial class WorkflowRun
                 ApplyCheckpoint(checkpoint);
             }
 
-            _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval);
+            _checkpointer = new Checkpointer(this, store, Runner.CheckpointInterval, lease);
             OnPersistentRunStarting(checkpoint);
             if (checkpoint?.InputsJson is null)
             {
@@ -161,7 +208,13 @@ public abstract partial class WorkflowRun
         }
         catch (Exception ex)
         {
-            // Nothing ran and nothing was written: the run ends with the error (a corrupt checkpoint stays as it is).
+            // Nothing ran and nothing was written: the run ends with the error (a corrupt checkpoint stays as it is; a
+            // run leased by another runner is left to it).
+            if (lease is not null)
+            {
+                await lease.ReleaseAsync().ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _failure, ex);
             Volatile.Write(ref _phase, RunActive);
             EndRun();
@@ -261,6 +314,15 @@ public abstract partial class WorkflowRun
         return FinishRestored(handle, record.Attempts);
     }
 
+    /// <summary>
+    /// A stored result that does not read back (a <see cref="JsonException"/> because the result type changed between
+    /// deploys or the record was edited, or whatever the type's converter or constructor threw) is not restored: logged
+    /// (event id 8), and the task runs again. Only a record the store cannot read at all fails the run (the store's
+    /// <see cref="CheckpointException"/>).
+    /// </summary>
+    internal void OnResultNotRestored(TaskHandle handle, Type resultType, Exception exception) =>
+        Logging.Safely(Runner.Logger, static (logger, s) => Log.ResultNotRestored(logger, s.Handle.Name, s.Handle.Key, s.RunId, s.Type, s.Exception), (Handle: handle, RunId, Type: resultType.ToString(), Exception: exception));
+
     /// <summary>The result of a completed task as JSON, or null if it has none or its type cannot be serialised; throws what the serializer throws.</summary>
     internal string? ResultToJson(TaskHandle handle) =>
         handle.IsGraphTask ? SerializeResult(handle.Index) : handle.ResultToJson(Serializer);
@@ -276,6 +338,13 @@ public abstract partial class WorkflowRun
         ArgumentNullException.ThrowIfNull(exception);
         OnStoreFailure(exception);
     }
+
+    /// <summary>
+    /// Another runner took the run's lease over while this one executed it (this one did not renew it in time): the
+    /// run ends with <paramref name="lost"/> whatever the error policy (tasks in flight are cancelled), and its
+    /// checkpointer writes nothing more, so the records of the runner that has the run now stay as they are.
+    /// </summary>
+    internal void OnRunLeaseLost(RunLeasedException lost) => Abort(lost);
 
     /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>
     internal void OnStoreFailure(Exception exception)
@@ -303,6 +372,14 @@ public abstract partial class WorkflowRun
         {
             if (durably)
             {
+                if (!await checkpointer.MayWriteAsync().ConfigureAwait(false))
+                {
+                    // The lease is lost (nothing more is written), or expired while the store fails: the next batch
+                    // tries again.
+                    checkpointer.AddValue(key, json);
+                    return;
+                }
+
                 try
                 {
                     await Runner.Store!.SaveAsync(

@@ -91,13 +91,13 @@ namespace Shop
                 switch (index)
                 {
                     case 0:
-                        return Store<global::Shop.Cart>(LoadCart, _workflow.LoadCart(_input_cartId!));
+                        return StoreNotNull<global::Shop.Cart>(LoadCart, _workflow.LoadCart(_input_cartId!), "Shop.Cart");
                     case 1:
                         return Store<decimal>(Price, _workflow.Price(ResultOf(LoadCart)!, cancellationToken));
                     case 2:
                         return Store<bool>(Reserve, _workflow.Reserve(ResultOf(LoadCart)!));
                     case 3:
-                        return Store<string>(Confirm, _workflow.Confirm(ResultOf(Price)!, ResultOf(Reserve)!, _input_customer!));
+                        return StoreNotNull<string>(Confirm, _workflow.Confirm(ResultOf(Price)!, ResultOf(Reserve)!, _input_customer!), "string");
                     default:
                         throw new global::System.ArgumentOutOfRangeException(nameof(index));
                 }

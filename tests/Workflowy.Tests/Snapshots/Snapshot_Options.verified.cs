@@ -91,7 +91,7 @@ namespace Ops
                     case 1:
                         return Store<int>(Local, _workflow.Local());
                     case 2:
-                        return Store<string>(Report, _workflow.Report(ResultOrNull(Fetch), ResultOrNull(Local)));
+                        return StoreNotNull<string>(Report, _workflow.Report(ResultOrNull(Fetch), ResultOrNull(Local)), "string");
                     case 3:
                         _workflow.Publish(ResultOf(Report)!);
                         return default;

@@ -113,8 +113,8 @@ namespace Shop
             {
                 switch (index)
                 {
-                    case 0: return RestoreJson(LoadCart, json, global::Shop.ShopJson.Default);
-                    case 1: return RestoreJson(Confirm, json, global::Shop.ShopJson.Default);
+                    case 0: return RestoreJson(LoadCart, json, global::Shop.ShopJson.Default, "Shop.Cart");
+                    case 1: return RestoreJson(Confirm, json, global::Shop.ShopJson.Default, "string");
                     default: return false;
                 }
             }
@@ -132,9 +132,9 @@ namespace Shop
                 switch (index)
                 {
                     case 0:
-                        return Store<global::Shop.Cart>(LoadCart, _workflow.LoadCart(_input_cartId!));
+                        return StoreNotNull<global::Shop.Cart>(LoadCart, _workflow.LoadCart(_input_cartId!), "Shop.Cart");
                     case 1:
-                        return Store<string>(Confirm, _workflow.Confirm(ResultOf(LoadCart)!, _input_customer!));
+                        return StoreNotNull<string>(Confirm, _workflow.Confirm(ResultOf(LoadCart)!, _input_customer!), "string");
                     case 2:
                         return Await(_workflow.Notify(ResultOf(Confirm)!));
                     default:

@@ -122,7 +122,7 @@ partial class Outer
                     case 5:
                         return Store<string?>(ValueTaskOfT, _workflow.ValueTaskOfT(ResultOf(TaskOfT)!, CreateContext(5, cancellationToken)));
                     case 6:
-                        return Store<global::Secret>(Last, _workflow.Last(ResultOf(ValueTaskOfT)!, cancellationToken));
+                        return StoreNotNull<global::Secret>(Last, _workflow.Last(ResultOf(ValueTaskOfT)!, cancellationToken), "Secret");
                     case 7:
                         return Store<int>(CompletionTask, _workflow.Completion());
                     default:
