@@ -52,6 +52,22 @@ public class OpenTelemetryTests
         Assert.Contains("workflowy.tasks.completed", names);
         Assert.Contains("workflowy.task.duration", names);
         Assert.All(exported, m => Assert.Equal(WorkflowyDiagnostics.Name, m.MeterName));
+
+        // The histograms are in seconds and bring their own buckets (InstrumentAdvice): no view is needed.
+        var duration = exported.First(m => m.Name == "workflowy.task.duration");
+        var bounds = new List<double>();
+        foreach (ref readonly var point in duration.GetMetricPoints())
+        {
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                bounds.Add(bucket.ExplicitBound);
+            }
+
+            break;
+        }
+
+        Assert.Equal(0.0001, bounds[0]);
+        Assert.Equal(300, bounds[^2]);
     }
 
     [Fact]
