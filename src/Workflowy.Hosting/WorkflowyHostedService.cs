@@ -35,6 +35,8 @@ internal enum RunnerState
 internal sealed partial class WorkflowyHostedService : IHostedService
 {
     private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private Task? _stop;
     private int _state;
 
     public WorkflowyHostedService(WorkflowRunner runner, ILoggerFactory? loggerFactory)
@@ -54,15 +56,19 @@ internal sealed partial class WorkflowyHostedService : IHostedService
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Drains and disposes the runner; a second call (the host stopping twice) waits for the first.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _state, (int)RunnerState.Stopping) >= (int)RunnerState.Stopping)
+        lock (_gate)
         {
-            // Stopping or stopped already (StopAsync twice): the first call does the work.
-            Interlocked.CompareExchange(ref _state, (int)RunnerState.Stopped, (int)RunnerState.Stopping);
-            return;
+            return _stop ??= StopCoreAsync(cancellationToken);
         }
+    }
 
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        // From here on, OnRunStarted cancels the top-level runs that start.
+        Volatile.Write(ref _state, (int)RunnerState.Stopping);
         try
         {
             var active = Runner.ActiveRuns;
