@@ -104,9 +104,18 @@ internal static class ReportPrinter
         p.Line(p.Style("  failures", "bold"));
 
         var arrow = p.Unicode ? " ← " : " <- ";
+        var errorWidth = p.Styled ? Math.Max(40, p.Width - 9) : 2000;
+        var cancelled = new List<string>();
         foreach (var failure in failures)
         {
             var task = failure.Task;
+            if (task.State == TaskState.Cancelled && failure.Chain.Count == 1)
+            {
+                // Cancelled tasks say nothing each: one line names them.
+                cancelled.Add(task.Name);
+                continue;
+            }
+
             var mark = task.State == TaskState.Failed ? (p.Unicode ? "✗" : "x") : (p.Unicode ? "⊘" : "-");
             var head = $"    {p.Style(mark, Printer.StyleOf(task.State))} {p.Style(task.Name, "bold")} {p.Style(Printer.Name(task.State), Printer.StyleOf(task.State))}";
             if (failure.Chain.Count > 1)
@@ -115,7 +124,7 @@ internal static class ReportPrinter
                 p.Line(head + p.Esc(arrow) + chain);
                 if (failure.Root.Error is { } rootError)
                 {
-                    p.Line($"        {p.Style(Printer.Cut(rootError, Math.Max(40, p.Width - 10)), "red")}");
+                    p.Line($"        {p.Style(Printer.Cut(rootError, errorWidth), "red")}");
                 }
 
                 continue;
@@ -125,13 +134,18 @@ internal static class ReportPrinter
             p.Line(head + p.Esc(attempts));
             if (task.Error is { } error)
             {
-                p.Line($"        {p.Style(Printer.Cut(error, Math.Max(40, (p.Width * 3) - 10)), task.State == TaskState.Failed ? "red" : "grey")}");
+                p.Line($"        {p.Style(Printer.Cut(error, errorWidth), task.State == TaskState.Failed ? "red" : "grey")}");
             }
 
             if (task.Throughline is { Count: > 1 } throughline)
             {
                 p.Line(p.Style($"        throughline: {string.Join(" > ", throughline)}", "dim"));
             }
+        }
+
+        if (cancelled.Count > 0)
+        {
+            p.Line($"    {p.Style(p.Unicode ? "⊘" : "-", "grey")} {p.Esc(string.Join(", ", cancelled))} {p.Style("cancelled", "grey")}");
         }
 
         if (notStarted.Count > 0)

@@ -194,6 +194,18 @@ public sealed class InProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_CancelledByTheToken_IsExitCode1_WithTheCancelledTasksNamed()
+    {
+        using var cancellation = new System.Threading.CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var result = await Cli.RunAsync(["run", "Slow", "--input", "ms=20000"], cancellationToken: cancellation.Token);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("status    Cancelled (exit code 1)", result.Out);
+        Assert.Contains("⊘ Fetch, Parse, Index, Publish cancelled", result.Out);
+    }
+
+    [Fact]
     public async Task Run_UnknownOrUnstartableWorkflow_IsExitCode2()
     {
         var unknown = await Cli.RunAsync(["run", "Nope"]);

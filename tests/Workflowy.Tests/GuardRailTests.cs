@@ -136,6 +136,7 @@ public class GuardRailTests
     [Theory]
     [InlineData("src/Workflowy.Runtime")]
     [InlineData("src/Workflowy.Sqlite")]
+    [InlineData("src/Workflowy.Cli")]
     public void TrackedPackages_HaveBothFiles_NullableEnabled_UnshippedSortedOrdinal(string project)
     {
         var directory = Path.Combine(Harness.RepositoryRoot, project);
