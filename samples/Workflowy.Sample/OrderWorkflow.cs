@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
 using Workflowy;
@@ -12,11 +13,22 @@ public sealed record Cart(int Id, IReadOnlyList<string> Items);
 
 public sealed record Quote(int CartId, decimal Total);
 
+/// <summary>The JSON context of the workflow's inputs and results: it lets the CLI start it by name and read its results.</summary>
+[JsonSerializable(typeof(Cart))]
+[JsonSerializable(typeof(Quote))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class OrderJson : JsonSerializerContext
+{
+}
+
 /// <summary>
 /// A small order workflow: load a cart, price it (async, as if over HTTP) and check stock on a thread at the
 /// same time, then confirm the order once both are known and send a receipt (retried: the mail server fails
 /// once). Loyalty points come from a service that is down; the thank-you note that needs them is skipped.
 /// </summary>
+[WorkflowSerialization(typeof(OrderJson))]
 public sealed partial class OrderWorkflow
 {
     private static readonly Dictionary<string, decimal> Prices = new()

@@ -2,7 +2,21 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using Workflowy;
+using Workflowy.Cli;
 using Workflowy.Sample;
+
+if (args.Length > 0)
+{
+    // With arguments, the program is a command line for its workflows (docs/cli.md): list, graph, run, runs, show,
+    // resume, rerun, cancel, event. ErrorPolicy.Continue: a failing task does not stop the others, and the summary at
+    // the end of a run shows it (a logger writing to the terminal would be drawn over by the live display).
+    return await WorkflowyCli.RunAsync(args, new WorkflowyCliOptions
+    {
+        CreateRunner = store => new WorkflowRunner { Store = store, ErrorPolicy = ErrorPolicy.Continue },
+    });
+}
+
+// Without arguments: the demo run below.
 
 var stopwatch = Stopwatch.StartNew();
 var workflow = new OrderWorkflow();

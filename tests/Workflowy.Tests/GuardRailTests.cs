@@ -138,6 +138,7 @@ public class GuardRailTests
     [InlineData("src/Workflowy.Sqlite")]
     [InlineData("src/Workflowy.Hosting")]
     [InlineData("src/Workflowy.OpenTelemetry")]
+    [InlineData("src/Workflowy.Cli")]
     public void TrackedPackages_HaveBothFiles_NullableEnabled_UnshippedSortedOrdinal(string project)
     {
         var directory = Path.Combine(Harness.RepositoryRoot, project);
