@@ -21,6 +21,12 @@ if (args.Length > 0 && args[0] == "split")
     return;
 }
 
+if (args.Length > 0 && args[0] == "scale")
+{
+    await Scale.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "sizes")
 {
     Sizes.Print();
