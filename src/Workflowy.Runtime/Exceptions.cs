@@ -54,7 +54,7 @@ public sealed class TaskNotStartedException : WorkflowException
         : base(
             runFailure is null
                 ? $"Task '{taskName}' in run {runId} never started: the run ended before it was ready."
-                : $"Task '{taskName}' in run {runId} never started: the run ended early after a failure ({runFailure.GetType().Name}: {runFailure.Message}).",
+                : $"Task '{taskName}' in run {runId} never started: the run ended early after a failure ({runFailure.GetType().Name}: {RunTelemetry.SafeMessage(runFailure)}).",
             runFailure)
     {
         TaskName = taskName;
@@ -105,7 +105,7 @@ public sealed class RetriesExhaustedException : WorkflowException
 {
     /// <summary>Creates the exception.</summary>
     public RetriesExhaustedException(string taskName, string runId, int attempts, Exception lastFailure)
-        : base($"Task '{taskName}' in run {runId} failed after {attempts} attempts; the last failure was {lastFailure.GetType().Name}: {lastFailure.Message}", lastFailure)
+        : base($"Task '{taskName}' in run {runId} failed after {attempts} attempts; the last failure was {lastFailure.GetType().Name}: {RunTelemetry.SafeMessage(lastFailure)}", lastFailure)
     {
         TaskName = taskName;
         RunId = runId;

@@ -296,14 +296,10 @@ public partial class TaskHandle
                 case TaskState.Running:
                 case TaskState.Retrying:
                     Interlocked.Or(ref _word, CancelRequestedFlag);
-                    try
-                    {
-                        AttemptCancellation?.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The attempt ended while we were cancelling it.
-                    }
+
+                    // The attempt may end meanwhile (its source is then disposed); a callback the body registered on
+                    // its token that throws is logged.
+                    Logging.CancelSafely(AttemptCancellation, Run);
 
                     CancelChildren();
                     return true;

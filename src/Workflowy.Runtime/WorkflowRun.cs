@@ -137,14 +137,8 @@ public abstract partial class WorkflowRun
     /// <summary>Cancels every task of the run that is not terminal. Tasks not started never run.</summary>
     public void Cancel()
     {
-        try
-        {
-            Volatile.Read(ref _cancellation).Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run has ended.
-        }
+        // A callback registered on a task's token that throws is logged: the run's tasks are cancelled all the same.
+        Logging.CancelSafely(Volatile.Read(ref _cancellation), this);
 
         if (Volatile.Read(ref _phase) == RunActive)
         {

@@ -107,7 +107,8 @@ public abstract partial class WorkflowRun
             handle.Extras.Frame = frame;
             if (Runner.LogsScopes)
             {
-                Runner.Logger.BeginScope(new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
+                // The scope ends with the execution context restored below; a logger that refuses it changes nothing.
+                Logging.Safely(Runner.Logger, static (logger, scope) => logger.BeginScope(scope), new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
             }
 
             if (WorkflowyDiagnostics.Source.HasListeners())
@@ -319,18 +320,8 @@ public abstract partial class WorkflowRun
 
         var thread = handle.Extras.InlineThread;
         var abandoned = thread != 0;
-        try
-        {
-            handle.AttemptCancellation?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already ended.
-        }
-        catch (Exception)
-        {
-            // A callback registered on the token by the body threw; the body's outcome no longer counts anyway.
-        }
+        // A callback registered on the token by the body that throws is logged; the body's outcome no longer counts.
+        Logging.CancelSafely(handle.AttemptCancellation, this);
 
         handle.EndAttempt();
         if (abandoned)
@@ -390,7 +381,14 @@ public abstract partial class WorkflowRun
             static (delayTask, state) =>
             {
                 var h = (TaskHandle)state!;
-                h.Run.AfterBackoff(h, delayTask.IsCanceled);
+                try
+                {
+                    h.Run.AfterBackoff(h, delayTask.IsCanceled);
+                }
+                catch (Exception ex)
+                {
+                    h.Run.AbortOnEngineFailure(ex);
+                }
             },
             handle,
             CancellationToken.None,
@@ -417,7 +415,18 @@ public abstract partial class WorkflowRun
 
     private sealed class TimeoutState(TaskHandle handle, int attempt, TimeSpan timeout)
     {
-        public void Fire() => handle.Run.OnTimeout(handle, attempt, timeout);
+        public void Fire()
+        {
+            // A timer callback has no caller to report to: an exception here would end the process.
+            try
+            {
+                handle.Run.OnTimeout(handle, attempt, timeout);
+            }
+            catch (Exception ex)
+            {
+                handle.Run.AbortOnEngineFailure(ex);
+            }
+        }
     }
 
     private sealed class BodyCall(WorkflowRun run, TaskHandle handle, CancellationToken token)

@@ -75,12 +75,53 @@ public abstract partial class WorkflowRun
     /// <summary>Hands a ready task to the executor of its backend.</summary>
     private void Enqueue(TaskHandle handle)
     {
-        if (WorkflowyDiagnostics.QueueWait.Enabled)
+        TaskHandle? next = handle;
+        while (next is not null)
         {
-            handle.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
+            if (WorkflowyDiagnostics.QueueWait.Enabled)
+            {
+                next.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
+            }
+
+            try
+            {
+                Runner.ExecutorOf(next.Backend).Post(new ReadyTask(next));
+                return;
+            }
+            catch (Exception ex)
+            {
+                // An executor given in WorkflowRunner.Executors is the user's: one that throws from Post (which it must
+                // not) fails the task it was given, and the run goes on by its policy. A dependent that readies is
+                // posted in turn (a loop, not a recursion).
+                next = FailUnposted(next, ex);
+            }
+        }
+    }
+
+    /// <summary>A task its executor would not take (Post threw) fails; returns a dependent it readied.</summary>
+    private TaskHandle? FailUnposted(TaskHandle handle, Exception error)
+    {
+        var failure = new WorkflowException(
+            $"Task '{handle.Name}' in run {RunId} could not be given to the executor of backend {RunTelemetry.BackendName(handle.Backend)}: its Post threw {error.GetType().Name}: {RunTelemetry.SafeMessage(error)}",
+            error)
+        {
+            TaskName = handle.Name,
+            RunId = RunId,
+        };
+        var state = handle.State;
+        if (state == TaskState.Retrying)
+        {
+            handle.EndAttempt();
+            return Finish(handle, TaskState.Retrying, TaskState.Failed, failure, EndCause.Attempt);
         }
 
-        Runner.ExecutorOf(handle.Backend).Post(new ReadyTask(handle));
+        if (state is not (TaskState.Pending or TaskState.Ready) || !TryFinish(handle, state, TaskState.Failed, failure, EndCause.NotStarted, out var next))
+        {
+            return null;
+        }
+
+        OnTaskFailed(handle, failure);
+        return next;
     }
 
     /// <summary>
@@ -219,7 +260,7 @@ public abstract partial class WorkflowRun
         if (!ReferenceEquals(target, executor))
         {
             // Readied inline on another executor's thread: it runs on its own.
-            target.Post(new ReadyTask(handle));
+            Enqueue(handle);
             return null;
         }
 
@@ -286,7 +327,7 @@ public abstract partial class WorkflowRun
 
         _aborting = true;
         Interlocked.MemoryBarrier();
-        Cancel();
+        Cancel(); // never throws: callbacks on the tokens are contained
         if (Volatile.Read(ref _inFlight) == 0)
         {
             EndRun();

@@ -160,7 +160,16 @@ internal sealed class Checkpointer
             }
 
             _run.PendingStatus.PutBack(status);
-            _run.OnStoreFailure(ex);
+            try
+            {
+                _run.OnStoreFailure(ex);
+            }
+            catch (Exception reportFailure)
+            {
+                // The store is the user's (its exception's message may throw while it is reported): the loop must live
+                // on, or no later batch (nor the run's end) would ever be stored.
+                Logging.Safely(_run.Runner.Logger, static (logger, s) => Log.StoreFailed(logger, s.RunId, s.Exception), (_run.RunId, Exception: new AggregateException(ex, reportFailure)));
+            }
         }
     }
 }

@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Workflowy.Tests.Infrastructure;
+
+namespace Workflowy.Tests;
+
+/// <summary>
+/// Issue 17: nothing the user's code does takes the process down or wedges a run. Asynchronous reproductions run in
+/// this process: a crash (an exception escaping a continuation or a timer callback) would kill the test host.
+/// </summary>
+public class ReliabilityTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    // ---------------------------------------------------------------- item 2: user code that throws
+
+    public static TheoryData<bool> Bodies => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task ALoggerThatThrows_WhileARetryIsLogged_ChangesNothing(bool async)
+    {
+        await using var runner = new WorkflowRunner { Logger = new ThrowingLogger(), ErrorPolicy = ErrorPolicy.Log };
+        var run = runner.CreateRun("throwing-logger");
+        var calls = 0;
+        var flaky = async
+            ? run.Submit(new TaskOptions { Retries = 1, Backoff = Backoff.None }, async () =>
+            {
+                await Task.Yield();
+                return Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("first") : 1;
+            })
+            : run.Submit(new TaskOptions { Retries = 1, Backoff = Backoff.None }, () =>
+                Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("first") : 1);
+        var broken = run.Submit(new Func<int>(() => throw new InvalidOperationException("always")));
+        var dependent = run.Submit(broken, static x => x);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(1, flaky.Result);
+        Assert.Equal(2, flaky.Attempts);
+        Assert.Equal(TaskState.Failed, broken.State);
+        Assert.Equal(TaskState.Failed, dependent.State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AnExceptionWhoseMessageThrows_WithRetries_FailsTheTask_AndTheRunGoesOn(bool async)
+    {
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue, Logger = new ThrowingLogger() };
+        var run = runner.CreateRun("evil-message");
+        var evil = Submit(run, async, new TaskOptions { Retries = 2, Backoff = Backoff.None });
+        var after = run.Submit(() => 2);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Failed, evil.State);
+        Assert.Equal(3, evil.Attempts);
+        var exhausted = Assert.IsType<RetriesExhaustedException>(evil.Exception);
+        Assert.IsType<EvilMessageException>(exhausted.InnerException);
+        Assert.Contains(nameof(EvilMessageException), exhausted.Message);
+        Assert.Equal(2, after.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AnExceptionWhoseMessageThrows_WithAStore_IsRecorded_AndTheRunGoesOn(bool async)
+    {
+        var store = new InMemoryWorkflowStore();
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue, Store = store };
+        var run = runner.CreateRun("evil-message-store");
+        var evil = Submit(run, async, new TaskOptions { Retries = 1, Backoff = Backoff.None });
+        var after = run.Submit(() => 2);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Failed, evil.State);
+        Assert.Equal(2, after.Result);
+        var checkpoint = await store.LoadAsync(run.WorkflowKey, run.RunId);
+        var record = Assert.Single(checkpoint!.Tasks, t => t.Key == evil.Key);
+        Assert.Equal(TaskState.Failed, record.State);
+        Assert.Contains(nameof(RetriesExhaustedException), record.Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AnExceptionWhoseMessageThrows_UnderLog_IsLogged_AndTheRunGoesOn(bool async)
+    {
+        var logger = new FormattingLogger();
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Log, Logger = logger };
+        var run = runner.CreateRun("evil-message-log");
+        var evil = Submit(run, async, TaskOptions.Default);
+        var dependent = run.Submit(evil, static x => x);
+        var after = run.Submit(() => 2);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.IsType<EvilMessageException>(evil.Exception);
+        Assert.Equal(TaskState.Failed, dependent.State);
+        Assert.Equal(2, after.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AnExceptionWhoseMessageThrows_UnderRaise_EndsTheRun_AndNeverStartedTasksSayWhy(bool async)
+    {
+        await using var runner = new WorkflowRunner { MaxWorkers = 1 };
+        var run = runner.CreateRun("evil-message-raise", startNow: false);
+        var evil = Submit(run, async, TaskOptions.Default);
+        var never = run.Submit(evil, static x => x);
+        var awaited = never.AsTask();
+        run.Complete();
+
+        await Assert.ThrowsAsync<EvilMessageException>(() => run.Completion.WaitAsync(Guard));
+        var notStarted = await Assert.ThrowsAsync<TaskNotStartedException>(() => awaited.WaitAsync(Guard));
+        Assert.Contains(nameof(EvilMessageException), notStarted.Message);
+        Assert.Equal(TaskState.Pending, never.State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AnExceptionWhoseMessageThrows_WithAnActivityListener_FailsTheTask_AndTheRunGoesOn(bool async)
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == WorkflowyDiagnostics.Name,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("evil-message-activity");
+        var evil = Submit(run, async, new TaskOptions { Retries = 1, Backoff = Backoff.None });
+        var after = run.Submit(() => 2);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.IsType<RetriesExhaustedException>(evil.Exception);
+        Assert.Equal(2, after.Result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task ARetryOnFilterThatThrows_FailsTheTaskWithBothErrors_EvenWithAMessageThatThrows(bool async)
+    {
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("throwing-filter");
+        var options = new TaskOptions { Retries = 3, Backoff = Backoff.None, RetryOn = static _ => throw new InvalidOperationException("filter") };
+        var evil = Submit(run, async, options);
+        var plain = async
+            ? run.Submit(options, new Func<Task<int>>(async () =>
+            {
+                await Task.Yield();
+                throw new FormatException("plain");
+            }))
+            : run.Submit(options, new Func<int>(() => throw new FormatException("plain")));
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.All(new[] { evil, plain }, task =>
+        {
+            Assert.Equal(TaskState.Failed, task.State);
+            Assert.Equal(1, task.Attempts);
+            var both = Assert.IsType<AggregateException>(Assert.IsType<RetriesExhaustedException>(task.Exception).InnerException);
+            Assert.Equal(2, both.InnerExceptions.Count);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task AResultWhoseGetterThrowsWhenCheckpointed_CompletesTheTask_WithoutAStoredResult(bool async)
+    {
+        var store = new InMemoryWorkflowStore();
+        var logger = new ListLogger();
+        await using var runner = new WorkflowRunner { Store = store, SerializerContext = ReliabilityJson.Default, Logger = logger };
+        var run = runner.CreateRun("throwing-getter");
+        var result = async
+            ? run.Submit(async () =>
+            {
+                await Task.Yield();
+                return new ThrowingGetter();
+            })
+            : run.Submit(static () => new ThrowingGetter());
+        var dependent = run.Submit(result, static r => r is not null);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Completed, result.State);
+        Assert.True(dependent.Result);
+        var checkpoint = await store.LoadAsync(run.WorkflowKey, run.RunId);
+        Assert.Null(Assert.Single(checkpoint!.Tasks, t => t.Key == result.Key).ResultJson);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 7);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task ACancellationCallbackThatThrows_DoesNotStopTheRunFromEnding(bool async)
+    {
+        await using var runner = new WorkflowRunner { MaxWorkers = 2 };
+        var run = runner.CreateRun("throwing-callback");
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = run.Submit(async ctx =>
+        {
+            ctx.CancellationToken.Register(static () => throw new InvalidOperationException("callback"));
+            registered.SetResult();
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+            return 0;
+        });
+        await registered.Task.WaitAsync(Guard);
+        var failing = Submit(run, async, TaskOptions.Default, new FormatException("fails"));
+        run.Complete();
+
+        await Assert.ThrowsAsync<FormatException>(() => run.Completion.WaitAsync(Guard));
+        Assert.Equal(TaskState.Cancelled, waiting.State);
+        Assert.Equal(TaskState.Failed, failing.State);
+    }
+
+    [Fact]
+    public async Task ACustomExecutorThatThrowsFromPost_FailsItsTask_AndTheRunGoesOn()
+    {
+        await using var runner = new WorkflowRunner
+        {
+            ErrorPolicy = ErrorPolicy.Continue,
+            Executors = new Dictionary<Backend, TaskExecutor> { [Backend.Serial] = new ThrowingExecutor() },
+        };
+        var run = runner.CreateRun("throwing-executor");
+        var refused = run.Submit(new TaskOptions { Backend = Backend.Serial }, () => 1);
+        var dependent = run.Submit(refused, static x => x + 1);
+        var other = run.Submit(() => 3);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Failed, refused.State);
+        Assert.IsType<InvalidOperationException>(refused.Exception!.InnerException);
+        Assert.Equal(TaskState.Failed, dependent.State);
+        Assert.Equal(3, other.Result);
+    }
+
+    private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
+        async
+            ? run.Submit(options, new Func<Task<int>>(async () =>
+            {
+                await Task.Yield();
+                throw error ?? new EvilMessageException();
+            }))
+            : run.Submit(options, new Func<int>(() => throw error ?? new EvilMessageException()));
+}
+
+/// <summary>An exception whose message cannot be read.</summary>
+public sealed class EvilMessageException : Exception
+{
+    public override string Message => throw new InvalidOperationException("no message for you");
+}
+
+/// <summary>A result whose property throws when it is serialised.</summary>
+public sealed class ThrowingGetter
+{
+    public int Value => throw new InvalidOperationException("not serialisable");
+}
+
+/// <summary>A logger that throws from everything.</summary>
+internal sealed class ThrowingLogger : ILogger
+{
+    public IDisposable BeginScope<TState>(TState state)
+        where TState : notnull => throw new InvalidOperationException("scope");
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        throw new InvalidOperationException("log");
+}
+
+/// <summary>A logger that formats the exception as a console logger would (its message included).</summary>
+internal sealed class FormattingLogger : ILogger
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Enqueue(formatter(state, exception) + " " + exception);
+}
+
+internal sealed class ThrowingExecutor : TaskExecutor
+{
+    public override void Post(ReadyTask task) => throw new InvalidOperationException("no");
+}
+
+[JsonSerializable(typeof(ThrowingGetter))]
+[JsonSerializable(typeof(int))]
+internal sealed partial class ReliabilityJson : JsonSerializerContext
+{
+}
