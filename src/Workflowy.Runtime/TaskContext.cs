@@ -13,6 +13,8 @@ namespace Workflowy;
 /// </summary>
 public sealed class TaskContext
 {
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
+
     private readonly TaskHandle _handle;
     private readonly CancellationToken _attemptToken;
 
@@ -130,7 +132,7 @@ public sealed class TaskContext
 
         while (true)
         {
-            var tick = System.Threading.Tasks.Task.Delay(runner.EventPollInterval, runner.TimeProvider, stop.Token);
+            var tick = LongWait.Delay(runner.EventPollInterval, runner.TimeProvider, stop.Token);
             if (await System.Threading.Tasks.Task.WhenAny(local, tick).ConfigureAwait(false) == local)
             {
                 return await local.ConfigureAwait(false);
@@ -152,15 +154,17 @@ public sealed class TaskContext
     /// <summary>
     /// Waits until <paramref name="time"/> on the runner's clock. Pass a time that does not change when the task runs
     /// again (computed once and kept with <see cref="SideEffectAsync{T}"/> or <see cref="SetState{T}"/>), so that a resumed run
-    /// waits only for what is left.
+    /// waits only for what is left. Any distance works (a wait longer than a timer allows is armed a day at a time), and
+    /// the clock is read again after each wait, so a clock set forward ends it at the right time.
     /// </summary>
     public async ValueTask DelayUntilAsync(DateTimeOffset time)
     {
         var clock = Run.Runner.TimeProvider;
-        var wait = time - clock.GetUtcNow();
-        if (wait > TimeSpan.Zero)
+        TimeSpan wait;
+        while ((wait = time - clock.GetUtcNow()) > TimeSpan.Zero)
         {
-            await System.Threading.Tasks.Task.Delay(wait, clock, CancellationToken).ConfigureAwait(false);
+            // At least a millisecond: a timer rounds less down to nothing, and this would spin until the clock moves.
+            await LongWait.Delay(wait < OneMillisecond ? OneMillisecond : wait, clock, CancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -58,7 +58,7 @@ public class TaskHandle<T> : TaskHandle
 
     /// <summary>Waits up to <paramref name="timeout"/> for the result (throws <see cref="TimeoutException"/> if the task is not terminal by then).</summary>
     public async Task<T> GetResultAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        await AsTask().WaitAsync(timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
+        await LongWait.WaitAsync(AsTask(), timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
 
     private protected override Task GetCompletionTask() => EnsureCompletionSource<T>().Task;
 

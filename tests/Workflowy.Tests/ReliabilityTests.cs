@@ -230,6 +230,156 @@ public class ReliabilityTests
         Assert.Equal(3, other.Result);
     }
 
+    // ---------------------------------------------------------------- item 3: waits of 49.7 days and more
+
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+
+    /// <summary>Advances a fake clock one day at a time.</summary>
+    private static void AdvanceDays(FakeTimeProvider time, int days)
+    {
+        for (var i = 0; i < days; i++)
+        {
+            time.Advance(Day);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task ATimeoutOf60Days_FiresAfter60Days_NotBefore(bool async)
+    {
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time, ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("long-timeout");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new TaskOptions { Timeout = TimeSpan.FromDays(60) };
+        var slow = async
+            ? run.Submit(options, async ctx =>
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+                return 0;
+            })
+            : run.Submit(options, ctx =>
+            {
+                entered.SetResult();
+                ctx.CancellationToken.WaitHandle.WaitOne();
+                return 0;
+            });
+        await entered.Task.WaitAsync(Guard);
+
+        AdvanceDays(time, 59);
+        Assert.Equal(TaskState.Running, slow.State);
+        AdvanceDays(time, 1);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(TaskState.Failed, slow.State);
+        Assert.Equal(TimeSpan.FromDays(60), Assert.IsType<TaskTimeoutException>(slow.Exception).Timeout);
+        Assert.True(run.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task DelayUntil60DaysAhead_WaitsThe60Days()
+    {
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time };
+        var run = runner.CreateRun("long-delay");
+        var due = time.GetUtcNow() + TimeSpan.FromDays(60);
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var woke = run.Submit(async ctx =>
+        {
+            var delay = ctx.DelayUntilAsync(due).AsTask();
+            waiting.SetResult();
+            await delay;
+            return ctx.Run.Runner.TimeProvider.GetUtcNow();
+        });
+        await waiting.Task.WaitAsync(Guard);
+
+        AdvanceDays(time, 59);
+        Assert.Equal(TaskState.Running, woke.State);
+        AdvanceDays(time, 1);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(due, woke.Result);
+    }
+
+    [Fact]
+    public async Task ABackoffOf60Days_WaitsThe60Days_ThenRetries()
+    {
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time, ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("long-backoff");
+        var calls = 0;
+        var retrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        run.TaskStateChanged += (_, e) =>
+        {
+            if (e.NewState == TaskState.Retrying)
+            {
+                retrying.TrySetResult();
+            }
+        };
+        var flaky = run.Submit(
+            new TaskOptions { Retries = 1, Backoff = Backoff.Linear, BackoffBase = TimeSpan.FromDays(60), BackoffCap = TimeSpan.FromDays(60) },
+            () => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("first") : calls);
+        await retrying.Task.WaitAsync(Guard);
+
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromDays(60), flaky.NextAttemptAt);
+        AdvanceDays(time, 59);
+        Assert.Equal(TaskState.Retrying, flaky.State);
+        AdvanceDays(time, 1);
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(2, flaky.Result);
+    }
+
+    [Fact]
+    public async Task DisposingTheRunner_DuringABackoffOf60Days_EndsTheRun()
+    {
+        var time = new FakeTimeProvider();
+        var runner = new WorkflowRunner { TimeProvider = time, ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("long-backoff-dispose");
+        var retrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        run.TaskStateChanged += (_, e) =>
+        {
+            if (e.NewState == TaskState.Retrying)
+            {
+                retrying.TrySetResult();
+            }
+        };
+        var flaky = run.Submit(
+            new TaskOptions { Retries = 1, Backoff = Backoff.Linear, BackoffBase = TimeSpan.FromDays(60), BackoffCap = TimeSpan.FromDays(60) },
+            new Func<int>(() => throw new InvalidOperationException("always")));
+        await retrying.Task.WaitAsync(Guard);
+
+        await runner.DisposeAsync().AsTask().WaitAsync(Guard);
+
+        Assert.True(run.HasEnded);
+        Assert.Equal(TaskState.Cancelled, flaky.State);
+    }
+
+    [Fact]
+    public async Task GetResultAsync_WithATimeoutOf60Days_GivesTheResult()
+    {
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time };
+        var run = runner.CreateRun("long-result-wait");
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = run.Submit(() => gate.Task);
+        var waiting = later.GetResultAsync(TimeSpan.FromDays(60));
+        AdvanceDays(time, 30);
+        gate.SetResult(5);
+        Assert.Equal(5, await waiting.WaitAsync(Guard));
+
+        var lateGate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tooLate = run.Submit(() => lateGate.Task);
+        var expiring = tooLate.GetResultAsync(TimeSpan.FromDays(60));
+        AdvanceDays(time, 59);
+        Assert.False(expiring.IsCompleted);
+        AdvanceDays(time, 1);
+        await Assert.ThrowsAsync<TimeoutException>(() => expiring.WaitAsync(Guard));
+        lateGate.SetResult(6);
+        await run.CompleteAsync().WaitAsync(Guard);
+    }
+
     private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
         async
             ? run.Submit(options, new Func<Task<int>>(async () =>

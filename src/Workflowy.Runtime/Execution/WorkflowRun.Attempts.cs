@@ -23,11 +23,11 @@ public abstract partial class WorkflowRun
             var timedExtras = handle.Extras;
             Volatile.Write(ref timedExtras.AttemptClaim, attempt);
             timedExtras.InlineThread = Environment.CurrentManagedThreadId;
-            timedExtras.TimeoutTimer = Runner.TimeProvider.CreateTimer(
+            timedExtras.TimeoutTimer = LongWait.CreateTimer(
+                Runner.TimeProvider,
                 static state => ((TimeoutState)state!).Fire(),
                 new TimeoutState(handle, attempt, timeout),
-                timeout,
-                System.Threading.Timeout.InfiniteTimeSpan);
+                timeout);
         }
 
         Changed(handle, from, TaskState.Running);
@@ -374,7 +374,7 @@ public abstract partial class WorkflowRun
 
         // The wait is armed before the task is seen Retrying, so an observer that reacts to Retrying (a test
         // advancing a fake clock, say) measures the backoff from the failure.
-        var wait = Task.Delay(delay, Runner.TimeProvider, token);
+        var wait = LongWait.Delay(delay, Runner.TimeProvider, token);
         handle.SetState(TaskState.Retrying);
         Changed(handle, TaskState.Running, TaskState.Retrying);
         wait.ContinueWith(

@@ -106,7 +106,7 @@ internal sealed class Checkpointer
             await _signal.WaitAsync().ConfigureAwait(false);
             if (_interval > TimeSpan.Zero && !_completing)
             {
-                await Task.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
+                await LongWait.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
             }
 
             await FlushAsync().ConfigureAwait(false);
