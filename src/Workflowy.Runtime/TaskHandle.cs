@@ -24,7 +24,6 @@ public partial class TaskHandle
     private const int ObservesCancellationFlag = 1 << 9;
     private const int IncompleteDependencyFlag = 1 << 10;
     private const int DetachedFlag = 1 << 11;
-    private const int AbandonedFlag = 1 << 12;
     private const int CancelRequestedFlag = 1 << 13;
     private const int HoldsFlightFlag = 1 << 14;
     private const int StateMask = 0xFF;
@@ -159,13 +158,6 @@ public partial class TaskHandle
     {
         get => (Volatile.Read(ref _word) & DetachedFlag) != 0;
         set => SetFlag(DetachedFlag, value);
-    }
-
-    /// <summary>Set when an attempt timed out while a worker thread was inside its synchronous body.</summary>
-    internal bool WorkerAbandoned
-    {
-        get => (Volatile.Read(ref _word) & AbandonedFlag) != 0;
-        set => SetFlag(AbandonedFlag, value);
     }
 
     internal bool CancelRequested => (Volatile.Read(ref _word) & CancelRequestedFlag) != 0;

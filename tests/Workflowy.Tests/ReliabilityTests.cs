@@ -380,6 +380,127 @@ public class ReliabilityTests
         await run.CompleteAsync().WaitAsync(Guard);
     }
 
+    // ---------------------------------------------------------------- item 4: synchronous bodies abandoned by their timeout
+
+    [Fact]
+    public async Task AbandonedBodies_AreReplacedAtOnce_ByThreadsThatDoNotWaitForThePool()
+    {
+        // Twenty bodies that ignore their timeout, on two workers: each one abandoned is replaced at once, and the
+        // tasks after them run on replacement threads while the abandoned bodies still hold theirs. Replacements queued
+        // to the thread pool waited for it to grow (about a thread a second once its minimum was held).
+        const int blockers = 20;
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time, MaxWorkers = 2, MaxAbandonedThreads = blockers, ErrorPolicy = ErrorPolicy.Continue };
+        using var release = new ManualResetEventSlim(false);
+        using var entered = new SemaphoreSlim(0);
+        var most = 0;
+        var run = runner.CreateRun("abandoned");
+        var stuck = Enumerable.Range(0, blockers).Select(_ => run.Submit(new TaskOptions { Timeout = TimeSpan.FromSeconds(1) }, () =>
+        {
+            entered.Release();
+            release.Wait();
+            return 0;
+        })).ToList();
+        var after = Enumerable.Range(0, 20).Select(i => run.Submit(() => (i, Thread.CurrentThread.IsThreadPoolThread))).ToList();
+
+        for (var i = 0; i < blockers; i++)
+        {
+            Assert.True(await entered.WaitAsync(Guard), $"blocker {i} never started: no replacement took the abandoned worker's place");
+            time.Advance(TimeSpan.FromSeconds(1));
+            most = Math.Max(most, runner.AbandonedThreadCount);
+        }
+
+        await Task.WhenAll(after.Select(h => h.AsTask())).WaitAsync(Guard);
+        Assert.All(stuck, h => Assert.True(Assert.IsType<TaskTimeoutException>(h.Exception).Abandoned));
+        Assert.All(after, h => Assert.False(h.Result.IsThreadPoolThread, "the tasks after the abandoned bodies ran on replacement threads"));
+        Assert.Equal(blockers, runner.AbandonedThreadCount);
+        Assert.True(most <= blockers);
+
+        release.Set();
+        await run.CompleteAsync().WaitAsync(Guard);
+        await WaitUntil(() => runner.AbandonedThreadCount == 0);
+    }
+
+    public static TheoryData<Backend> BlockingBackends => new() { Backend.Async, Backend.Thread };
+
+    [Theory]
+    [MemberData(nameof(BlockingBackends))]
+    public async Task AtTheAbandonedThreadLimit_ATimeoutFailsWithATypedError_AndNothingIsReplaced(Backend backend)
+    {
+        const int limit = 3;
+        var time = new FakeTimeProvider();
+        await using var runner = new WorkflowRunner { TimeProvider = time, MaxWorkers = 2, MaxAbandonedThreads = limit, ErrorPolicy = ErrorPolicy.Continue };
+        using var release = new ManualResetEventSlim(false);
+        using var entered = new SemaphoreSlim(0);
+        var most = 0;
+        var run = runner.CreateRun("abandoned-limit");
+        run.TaskStateChanged += (_, _) => InterlockedMax(ref most, runner.AbandonedThreadCount);
+        var options = new TaskOptions { Backend = backend, Timeout = TimeSpan.FromSeconds(1) };
+        var stuck = Enumerable.Range(0, limit + 3).Select(_ => run.Submit(options, () =>
+        {
+            entered.Release();
+            release.Wait();
+            return 0;
+        })).ToList();
+        var after = Enumerable.Range(0, 5).Select(i => run.Submit(new TaskOptions { Backend = backend }, () => i)).ToList();
+
+        // Three abandoned bodies are replaced; the next two time out at the limit and keep both workers.
+        for (var i = 0; i < limit + 2; i++)
+        {
+            Assert.True(await entered.WaitAsync(Guard));
+            time.Advance(TimeSpan.FromSeconds(1));
+            InterlockedMax(ref most, runner.AbandonedThreadCount);
+        }
+
+        await WaitUntil(() => stuck.Count(h => h.IsTerminal) == limit + 2);
+        Assert.Equal(limit, stuck.Count(h => h.Exception is TaskTimeoutException { Abandoned: true }));
+        var refused = stuck.Where(h => h.Exception is AbandonedThreadLimitException).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, h =>
+        {
+            var error = (AbandonedThreadLimitException)h.Exception!;
+            Assert.Equal(limit, error.Limit);
+            Assert.True(Assert.IsType<TaskTimeoutException>(error.InnerException).Abandoned);
+            Assert.Contains("MaxAbandonedThreads", error.Message);
+        });
+        Assert.Equal(limit, runner.AbandonedThreadCount);
+
+        // Once the bodies return, the workers they kept take the rest of the work.
+        release.Set();
+        await run.CompleteAsync().WaitAsync(Guard);
+        Assert.Equal(Enumerable.Range(0, 5), after.Select(h => h.Result));
+        Assert.Equal(TaskState.Completed, stuck.Last().State);
+        Assert.True(most <= limit, $"at most {limit} abandoned threads at once, saw {most}");
+        await WaitUntil(() => runner.AbandonedThreadCount == 0);
+    }
+
+    [Fact]
+    public void MaxAbandonedThreads_DefaultsTo64_AndCannotBeNegative()
+    {
+        Assert.Equal(64, new WorkflowRunner().MaxAbandonedThreads);
+        Assert.Equal(0, new WorkflowRunner { MaxAbandonedThreads = 0 }.MaxAbandonedThreads);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkflowRunner { MaxAbandonedThreads = -1 });
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    /// <summary>Waits for a condition other threads make true (not a timing assertion: it fails only after the guard).</summary>
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Guard;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never became true");
+            await Task.Delay(10);
+        }
+    }
+
     private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
         async
             ? run.Submit(options, new Func<Task<int>>(async () =>
