@@ -317,11 +317,77 @@ public partial class TaskHandle
         return true;
     }
 
-    /// <summary>A task that ends when this task is terminal: completes, or faults with its exception.</summary>
-    public Task AsTask() => GetCompletionTask();
+    /// <summary>
+    /// A task that ends when this task is terminal: completes, or faults with its exception. Asked for from inside the
+    /// body of a task that this one waits for (itself, or a task it depends on, directly or through others), it is
+    /// faulted at once with a <see cref="WorkflowCycleException"/>: that wait could never end.
+    /// </summary>
+    public Task AsTask() => WaitCycle() is { } cycle ? Task.FromException(cycle) : GetCompletionTask();
 
-    /// <summary>Awaits the task: returns when it completed, throws its exception otherwise.</summary>
-    public TaskAwaiter GetAwaiter() => GetCompletionTask().GetAwaiter();
+    /// <summary>
+    /// Awaits the task: returns when it completed, throws its exception otherwise (a <see cref="WorkflowCycleException"/>
+    /// when awaited from the body of a task this one waits for, see <see cref="AsTask"/>).
+    /// </summary>
+    public TaskAwaiter GetAwaiter() => AsTask().GetAwaiter();
+
+    /// <summary>
+    /// The error for a wait on this task from the task body running here, when this task cannot end before that body
+    /// does: it is that task, or depends on it (directly or through other tasks). Null when the wait can end. Only the
+    /// awaiting path pays: a terminal handle answers at once, and the walk follows dependencies that are not terminal.
+    /// </summary>
+    private protected WorkflowCycleException? WaitCycle()
+    {
+        if (IsTerminal)
+        {
+            return null;
+        }
+
+        var waiter = TaskContext.CurrentHandle;
+        if (waiter is null || !ReferenceEquals(waiter.Run, Run) || waiter.IsTerminal || !WaitsFor(waiter))
+        {
+            return null;
+        }
+
+        var message = ReferenceEquals(waiter, this)
+            ? $"Task '{Name}' in run {Run.RunId} waits for its own handle: the wait would never end, since the task ends only when its body does."
+            : $"Task '{waiter.Name}' in run {Run.RunId} waits for task '{Name}', which depends on it (directly or through other tasks) and so cannot end before it does: the wait would never end. " +
+              "A body receives its dependencies' results; to wait for work it starts, submit that work as a task without a dependency on this one.";
+        return new WorkflowCycleException(message, waiter.Name, Run.RunId);
+    }
+
+    /// <summary>Whether this task is <paramref name="task"/> or depends on it through tasks that are not terminal.</summary>
+    private bool WaitsFor(TaskHandle task)
+    {
+        if (ReferenceEquals(task, this))
+        {
+            return true;
+        }
+
+        // A submitted task depends only on tasks that existed before it (lower indices), so nothing below the waiter's
+        // index can lead to it when the waiter is a submitted task. Graph tasks are few.
+        var floor = task.IsGraphTask ? 0 : task.Index;
+        var pending = new Stack<TaskHandle>();
+        var seen = new HashSet<TaskHandle>(ReferenceEqualityComparer.Instance);
+        pending.Push(this);
+        while (pending.TryPop(out var current))
+        {
+            for (var k = 0; k < current.DependencyCount; k++)
+            {
+                var dependency = current.GetDependency(k);
+                if (ReferenceEquals(dependency, task))
+                {
+                    return true;
+                }
+
+                if (dependency.Index >= floor && !dependency.IsTerminal && seen.Add(dependency))
+                {
+                    pending.Push(dependency);
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {State}";

@@ -501,6 +501,100 @@ public class ReliabilityTests
         }
     }
 
+    // ---------------------------------------------------------------- item 7: a body that waits for itself
+
+    [Fact]
+    public async Task ABodyAwaitingItsOwnHandle_FailsWithACycleError_InsteadOfHanging()
+    {
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("own-handle");
+        var self = run.Submit(async ctx =>
+        {
+            await Task.Yield();
+            await ctx.Task;
+            return 1;
+        });
+        var selfTyped = run.Submit(new TaskOptions { Name = "typed" }, async ctx =>
+        {
+            await Task.Yield();
+            return await (TaskHandle<int>)ctx.Task + 1;
+        });
+        var selfSync = run.Submit(new TaskOptions { Name = "sync" }, ctx =>
+        {
+            ctx.Task.AsTask().GetAwaiter().GetResult();
+            return 1;
+        });
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.All(new[] { self, selfTyped, selfSync }, h =>
+        {
+            var cycle = Assert.IsType<WorkflowCycleException>(h.Exception);
+            Assert.Equal(h.Name, cycle.TaskName);
+            Assert.Contains("its own", cycle.Message);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task ABodyAwaitingADependentOrADescendant_FailsWithACycleError(bool async)
+    {
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("dependent-handle", startNow: false);
+        TaskHandle<int>? target = null;
+        var first = async
+            ? run.Submit(new TaskOptions { Name = "first" }, async () =>
+            {
+                await Task.Yield();
+                return await target! + 1;
+            })
+            : run.Submit(new TaskOptions { Name = "first" }, () => target!.AsTask().GetAwaiter().GetResult() + 1);
+        var child = run.Submit(first, static x => x + 1);
+        var other = run.Submit(() => 5);
+        var grandchild = run.Submit(child, other, static (x, y) => x + y);
+        target = grandchild;
+        run.Complete();
+        await run.Completion.WaitAsync(Guard);
+
+        var cycle = Assert.IsType<WorkflowCycleException>(first.Exception);
+        Assert.Contains("'" + grandchild.Name + "'", cycle.Message);
+        Assert.Equal(TaskState.Failed, grandchild.State);
+        Assert.Equal(5, other.Result);
+    }
+
+    [Fact]
+    public async Task ABodyAwaitingTasksThatCanEndBeforeIt_StillWaitsForThem()
+    {
+        await using var runner = new WorkflowRunner();
+        var run = runner.CreateRun("legit-waits");
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sibling = run.Submit(() => gate.Task);
+        var waiter = run.Submit(async ctx =>
+        {
+            var child = ctx.Run.Submit(static () => 2);
+            gate.SetResult(3);
+            return await sibling + await child;
+        });
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal(5, waiter.Result);
+    }
+
+    [Fact]
+    public async Task ABodyAwaitingItsOwnRun_FailsWithACycleError()
+    {
+        await using var runner = new WorkflowRunner { ErrorPolicy = ErrorPolicy.Continue };
+        var run = runner.CreateRun("own-run");
+        var waiter = run.Submit(async ctx =>
+        {
+            await Task.Yield();
+            await ctx.Run;
+            return 1;
+        });
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        Assert.IsType<WorkflowCycleException>(waiter.Exception);
+    }
+
     private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
         async
             ? run.Submit(options, new Func<Task<int>>(async () =>
