@@ -595,6 +595,71 @@ public class ReliabilityTests
         Assert.IsType<WorkflowCycleException>(waiter.Exception);
     }
 
+    // ---------------------------------------------------------------- item 9: side-effect keys
+
+    [Fact]
+    public async Task SideEffectKeys_OfDifferentTasks_NeverCollide()
+    {
+        // Task 'a:b' with effect 'c' and task 'a' with effect 'b:c' shared the record 'effect:a:b:c', so the second
+        // action never ran. Escaping ':' alone would still let 'a\' with ':c' meet 'a:' with 'c'.
+        var store = new InMemoryWorkflowStore();
+        await using var runner = new WorkflowRunner { Store = store };
+        var run = runner.CreateRun("effects");
+        var ran = new ConcurrentQueue<string>();
+        (string Task, string Effect)[] pairs = [("a:b", "c"), ("a", "b:c"), (@"a\", ":c"), ("a:", "c")];
+        TaskHandle<string>? previous = null;
+        var handles = new List<TaskHandle<string>>();
+        foreach (var (task, effect) in pairs)
+        {
+            var before = previous;
+            previous = run.Submit(new TaskOptions { Key = task }, async ctx =>
+            {
+                if (before is not null)
+                {
+                    await before;
+                }
+
+                return await ctx.SideEffectAsync(effect, _ =>
+                {
+                    ran.Enqueue(task + " " + effect);
+                    return ValueTask.FromResult(task + " " + effect);
+                }, ReliabilityJson.Default.String);
+            });
+            handles.Add(previous);
+        }
+
+        await run.CompleteAsync().WaitAsync(Guard);
+
+        var expected = pairs.Select(p => p.Task + " " + p.Effect).ToArray();
+        Assert.Equal(expected, handles.Select(h => h.Result));
+        Assert.Equal(expected, ran);
+        var checkpoint = await store.LoadAsync(run.WorkflowKey, run.RunId);
+        Assert.Equal(pairs.Length, checkpoint!.Values.Keys.Count(k => k.StartsWith("effect:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task SideEffectsRecordedBeforeTheKeysWereEscaped_AreStillFound()
+    {
+        // Keys without ':' or '\' (every graph task, every generated key) are written as before.
+        var store = new InMemoryWorkflowStore();
+        var runId = "effects-" + Guid.NewGuid().ToString("N");
+        await using (var first = new WorkflowRunner { Store = store })
+        {
+            var run = await first.ResumeRunAsync("effects", runId);
+            await store.SaveAsync(new RunCheckpoint(run.WorkflowKey, runId, "{}", [], new Dictionary<string, string> { ["effect:charge/1:pay"] = "\"recorded\"" }));
+            run.Complete();
+            await run.Completion.WaitAsync(Guard);
+        }
+
+        await using var runner = new WorkflowRunner { Store = store };
+        var resumed = await runner.ResumeRunAsync("effects", runId);
+        var effect = resumed.Submit(new TaskOptions { Key = "charge/1" }, async ctx =>
+            await ctx.SideEffectAsync("pay", _ => ValueTask.FromResult("again"), ReliabilityJson.Default.String));
+        await resumed.CompleteAsync().WaitAsync(Guard);
+
+        Assert.Equal("recorded", effect.Result);
+    }
+
     private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
         async
             ? run.Submit(options, new Func<Task<int>>(async () =>
@@ -650,6 +715,7 @@ internal sealed class ThrowingExecutor : TaskExecutor
 
 [JsonSerializable(typeof(ThrowingGetter))]
 [JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class ReliabilityJson : JsonSerializerContext
 {
 }
