@@ -404,7 +404,9 @@ public partial class TaskHandle
             existing = Interlocked.CompareExchange(ref extras.CompletionSource, created, null) ?? created;
             if (ReferenceEquals(existing, created))
             {
-                SignalCompletion();
+                // The source it made, not the one the handle holds now: a task that just ended may have let go of
+                // these extras (ReleaseAfterEnd), and its state, read after the exchange, says what to complete it with.
+                SignalCompletion(created);
             }
         }
 
@@ -572,6 +574,56 @@ public partial class TaskHandle
         return created.Token;
     }
 
+    /// <summary>
+    /// Lets go of what a terminal task no longer needs: its throughline frame, attempt telemetry and timestamps; once
+    /// completed (it never runs again, not even on a rerun) also its captured execution context and parent span, and
+    /// the extras object itself when nothing in it is still visible (exception, awaiter, options (and so a given name or
+    /// key), parent, key parent, children, progress message). A completed task then costs its handle alone. Called by the thread that ended it.
+    /// </summary>
+    internal void ReleaseAfterEnd(TaskState state)
+    {
+        var extras = ExtrasOrNull;
+        if (extras is null)
+        {
+            return;
+        }
+
+        extras.Frame = null;
+        extras.AttemptActivity = null;
+        extras.SerialOwner = null;
+        extras.NextAttemptAt = null;
+        extras.StartedAt = null;
+        extras.ReadyTimestamp = 0;
+        extras.StartTimestamp = 0;
+        if (state != TaskState.Completed)
+        {
+            // A rerun runs it again, in the context it was submitted from, under the same parent span.
+            return;
+        }
+
+        extras.CapturedContext = null;
+        extras.ParentActivity = null;
+        if (Volatile.Read(ref extras.Exception) is null
+            && Volatile.Read(ref extras.CompletionSource) is null
+            && Volatile.Read(ref extras.AttemptCancellation) is null
+            && Volatile.Read(ref extras.TimeoutTimer) is null
+            && extras.Options is null
+            && extras.Parent is null
+            && extras.KeyParent is null
+            && extras.KeyOrdinal is null
+            && Volatile.Read(ref extras.ChildOrdinal) == 0
+            && Volatile.Read(ref extras.Children) is null
+            && Volatile.Read(ref extras.ProgressMessage) is null
+            && Volatile.Read(ref extras.InlineThread) == 0)
+        {
+            // What is left is recomputed on demand: without options, a name or key in the extras was built from the
+            // index (a throughline frame asks for the name of every task it stands for).
+            // An awaiter arriving meanwhile completes the source it made itself (EnsureCompletionSource); the serial
+            // thread, finding no extras, does not wait for an attempt that has ended.
+            Interlocked.CompareExchange(ref _extras, null, extras);
+        }
+    }
+
     internal void SetException(Exception? exception)
     {
         if (exception is not null)
@@ -594,9 +646,10 @@ public partial class TaskHandle
     }
 
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
-    internal void SignalCompletion()
+    internal void SignalCompletion() => SignalCompletion(ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null);
+
+    private void SignalCompletion(object? source)
     {
-        var source = ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null;
         if (source is null)
         {
             return;

@@ -79,6 +79,7 @@ public abstract partial class WorkflowRun
 
         handle.CancelChildren();
         OnTerminal(handle);
+        handle.ReleaseAfterEnd(to);
         if (handle.TakeFlight())
         {
             Leave();
