@@ -2,17 +2,21 @@ using Xunit.Abstractions;
 
 namespace Workflowy.Tests;
 
-/// <summary>Measures what a run keeps per task; alone, so that other tests' objects do not count.</summary>
-[CollectionDefinition(nameof(RetainedMemoryTests), DisableParallelization = true)]
-public sealed class RetainedMemoryCollection
+/// <summary>
+/// Tests that measure or disturb the whole process (memory, listeners that throw): they run alone, after the others,
+/// so that other tests' objects do not count and other tests' spans and measurements are not lost.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
 {
+    public const string Name = "alone";
 }
 
 /// <summary>
 /// Issue 17, item 10: completed async tasks kept about 360 B each after their run ended (their extras: throughline
 /// frame, captured execution context, attempt state), on top of the 96 B a submitted task costs.
 /// </summary>
-[Collection(nameof(RetainedMemoryTests))]
+[Collection(AloneCollection.Name)]
 public class RetainedMemoryTests(ITestOutputHelper output)
 {
     private const int Count = 100_000;
