@@ -197,6 +197,11 @@ public partial class TaskHandle
     /// <summary>The graph indices of the tasks that depend on this one by the graph's edges (none for a submitted task).</summary>
     internal int[] GraphDependents => IsGraphTask ? Run.Graph.Tasks[_index].DependentsArray : Array.Empty<int>();
 
+    /// <summary>A submitted task lets go of its body (and what it captured) once it completed; it is never invoked again.</summary>
+    internal virtual void ReleaseBody()
+    {
+    }
+
     /// <summary>Invokes the body once; a graph task's body is the generated <c>ExecuteAsync</c> of its run.</summary>
     internal virtual ValueTask InvokeBody(CancellationToken token) => Run.ExecuteGraphTask(_index, token);
 
@@ -576,12 +581,19 @@ public partial class TaskHandle
 
     /// <summary>
     /// Lets go of what a terminal task no longer needs: its throughline frame, attempt telemetry and timestamps; once
-    /// completed (it never runs again, not even on a rerun) also its captured execution context and parent span, and
+    /// completed (it never runs again, not even on a rerun) also a submitted body's delegate (and what it captured), its
+    /// captured execution context and parent span, and
     /// the extras object itself when nothing in it is still visible (exception, awaiter, options (and so a given name or
     /// key), parent, key parent, children, progress message). A completed task then costs its handle alone. Called by the thread that ended it.
     /// </summary>
     internal void ReleaseAfterEnd(TaskState state)
     {
+        if (state == TaskState.Completed)
+        {
+            // A submitted body never runs again once it completed: what its closure captured can go.
+            ReleaseBody();
+        }
+
         var extras = ExtrasOrNull;
         if (extras is null)
         {

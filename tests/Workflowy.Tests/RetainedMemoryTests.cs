@@ -57,6 +57,27 @@ public class RetainedMemoryTests(ITestOutputHelper output)
         Assert.True(perTaskEnded <= 160, $"a completed async task keeps {perTaskEnded:0} B (after submission: {perTaskSubmitted:0} B)");
     }
 
+    [Fact]
+    public async Task ACompletedSubmittedTask_LetsGoOfWhatItsBodyCaptured()
+    {
+        await using var runner = new WorkflowRunner();
+        var run = runner.CreateRun("captures");
+        var (handle, captured) = SubmitCapturing(run);
+        await run.CompleteAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1 << 20, handle.Result);
+
+        Measure();
+        Assert.False(captured.IsAlive, "the completed task's body still holds the array it captured");
+        GC.KeepAlive(run);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (TaskHandle<int> Handle, WeakReference Captured) SubmitCapturing(WorkflowRun run)
+    {
+        var buffer = new byte[1 << 20];
+        return (run.Submit(() => buffer.Length), new WeakReference(buffer));
+    }
+
     private static long Measure()
     {
         for (var i = 0; i < 3; i++)

@@ -40,9 +40,6 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
 
     public WorkerPoolExecutor(int maxWorkers) => _max = Math.Max(1, maxWorkers);
 
-    /// <summary>How many bodies abandoned on this pool's threads (and replaced) have not returned.</summary>
-    internal int AbandonedCount => Volatile.Read(ref _abandoned);
-
     public override int QueuedCount => _ready.Reader.Count;
 
     internal override bool RetiresAbandonedThreads => true;
