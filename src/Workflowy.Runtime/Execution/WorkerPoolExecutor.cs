@@ -56,11 +56,16 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
             return;
         }
 
-        if (Volatile.Read(ref _sleepers) > 0)
+        var sleepers = Volatile.Read(ref _sleepers);
+        if (sleepers > 0)
         {
-            // A dedicated worker waits for work (abandoned bodies hold threads): wake it.
+            // A dedicated worker waits for work (abandoned bodies hold threads): wake it; start another only if more
+            // tasks wait than workers sleep.
             _wake.Release();
-            return;
+            if (_ready.Reader.Count <= sleepers)
+            {
+                return;
+            }
         }
 
         // While abandoned bodies hold threads, an idle worker on the thread pool may wait for the pool to give it a
