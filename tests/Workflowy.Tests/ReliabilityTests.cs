@@ -660,6 +660,35 @@ public class ReliabilityTests
         Assert.Equal("recorded", effect.Result);
     }
 
+    // ---------------------------------------------------------------- no task left Ready by a run that ended
+
+    [Fact]
+    public async Task ARunThatFailsWhileItStarts_LeavesTheTasksThatNeverStartedPending()
+    {
+        // The run hands its first tasks to the workers while it still looks for more: a task whose dependency failed
+        // (and ended the run) in between was made Ready after the run's end, and stayed so until a worker found it
+        // (never, here: its executor holds what it is given). SemanticsTests.Rerun_AfterRaise_... saw it now and then.
+        var held = new HoldingExecutor();
+        await using var runner = new WorkflowRunner { Executors = new Dictionary<Backend, TaskExecutor> { [Backend.Serial] = held } };
+        using var ended = new ManualResetEventSlim(false);
+        runner.RunEnded += (_, _) => ended.Set();
+        runner.TaskStateChanged += (_, e) =>
+        {
+            if (e.Task.Name == "Pause" && e.NewState == TaskState.Ready)
+            {
+                // The run's start goes on only once the first task has failed and ended the run.
+                Assert.True(ended.Wait(Guard));
+            }
+        };
+
+        var run = new Workflows.FailsWhileStartingWorkflow().Start(runner);
+
+        await Assert.ThrowsAsync<FormatException>(() => run.Completion.WaitAsync(Guard));
+        Assert.Equal(TaskState.Pending, run.Dependent.State);
+        Assert.Equal(TaskState.Pending, run.Pause.State);
+        Assert.Equal(0, held.Posted);
+    }
+
     private static TaskHandle<int> Submit(WorkflowRun run, bool async, TaskOptions options, Exception? error = null) =>
         async
             ? run.Submit(options, new Func<Task<int>>(async () =>
@@ -706,6 +735,15 @@ internal sealed class FormattingLogger : ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         Lines.Enqueue(formatter(state, exception) + " " + exception);
+}
+
+internal sealed class HoldingExecutor : TaskExecutor
+{
+    private int _posted;
+
+    public int Posted => Volatile.Read(ref _posted);
+
+    public override void Post(ReadyTask task) => Interlocked.Increment(ref _posted);
 }
 
 internal sealed class ThrowingExecutor : TaskExecutor

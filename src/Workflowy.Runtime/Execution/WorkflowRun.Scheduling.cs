@@ -53,7 +53,7 @@ public abstract partial class WorkflowRun
         foreach (var index in Graph.TopologicalOrder)
         {
             var handle = _tasks[index];
-            if (handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+            if (handle.PendingDependencies == 0 && ReadyAtStart(handle))
             {
                 Enqueue(handle);
             }
@@ -64,12 +64,35 @@ public abstract partial class WorkflowRun
             for (var i = _staticCount; i < _taskCount; i++)
             {
                 var handle = _tasks[i];
-                if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+                if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && ReadyAtStart(handle))
                 {
                     Enqueue(handle);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Readies a task found without pending dependencies while the run starts. The tasks queued first are already
+    /// running, so a dependency may have failed meanwhile and ended the run (under <see cref="ErrorPolicy.Raise"/>),
+    /// leaving this task's count at zero but the task not started: it stays <see cref="TaskState.Pending"/> then, as
+    /// every task that never started does (it was left <see cref="TaskState.Ready"/> after the run's end, with a worker
+    /// yet to find it). A dependency's count reaching zero after the failure is seen with the abort flag set.
+    /// </summary>
+    private bool ReadyAtStart(TaskHandle handle)
+    {
+        if (!Transition(handle, TaskState.Pending, TaskState.Ready))
+        {
+            return false;
+        }
+
+        if (_aborting)
+        {
+            Transition(handle, TaskState.Ready, TaskState.Pending);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Hands a ready task to the executor of its backend.</summary>
