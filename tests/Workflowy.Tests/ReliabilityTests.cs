@@ -368,6 +368,7 @@ public class ReliabilityTests
         AdvanceDays(time, 30);
         gate.SetResult(5);
         Assert.Equal(5, await waiting.WaitAsync(Guard));
+        Assert.Equal(5, await later.GetResultAsync(TimeSpan.FromDays(60)).WaitAsync(Guard));
 
         var lateGate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tooLate = run.Submit(() => lateGate.Task);

@@ -40,7 +40,12 @@ internal static class LongWait
     /// <summary>As <see cref="Task{TResult}.WaitAsync(TimeSpan, TimeProvider, CancellationToken)"/>, for any timeout.</summary>
     public static Task<T> WaitAsync<T>(Task<T> task, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (timeout <= MaxChunk || task.IsCompleted)
+        if (task.IsCompleted)
+        {
+            return task;
+        }
+
+        if (timeout <= MaxChunk)
         {
             return task.WaitAsync(timeout, time, cancellationToken);
         }
