@@ -54,7 +54,7 @@ public sealed class TaskNotStartedException : WorkflowException
         : base(
             runFailure is null
                 ? $"Task '{taskName}' in run {runId} never started: the run ended before it was ready."
-                : $"Task '{taskName}' in run {runId} never started: the run ended early after a failure ({runFailure.GetType().Name}: {runFailure.Message}).",
+                : $"Task '{taskName}' in run {runId} never started: the run ended early after a failure ({runFailure.GetType().Name}: {RunTelemetry.SafeMessage(runFailure)}).",
             runFailure)
     {
         TaskName = taskName;
@@ -88,6 +88,32 @@ public sealed class TaskTimeoutException : WorkflowException
     public bool Abandoned { get; }
 }
 
+/// <summary>
+/// An attempt of a synchronous body timed out while it was running on a thread, and it could not be interrupted, when
+/// <see cref="WorkflowRunner.MaxAbandonedThreads"/> threads were already held by such bodies: no thread replaced it. The
+/// body keeps its worker until it returns (its late result is discarded) and its executor has one worker fewer
+/// meanwhile. <see cref="Exception.InnerException"/> is the <see cref="TaskTimeoutException"/>. Like a timeout, it is
+/// not retried.
+/// </summary>
+public sealed class AbandonedThreadLimitException : WorkflowException
+{
+    /// <summary>Creates the exception.</summary>
+    public AbandonedThreadLimitException(string taskName, string runId, int limit, TaskTimeoutException timeout)
+        : base(
+            $"Task '{taskName}' in run {runId} timed out (attempt {timeout?.Attempt}) and its synchronous body could not be interrupted, " +
+            $"but no thread replaced it: {limit} threads are already held by abandoned bodies (WorkflowRunner.MaxAbandonedThreads). " +
+            "The body keeps its worker until it returns; make the body observe its CancellationToken, or raise the limit.",
+            timeout)
+    {
+        TaskName = taskName;
+        RunId = runId;
+        Limit = limit;
+    }
+
+    /// <summary>The runner's <see cref="WorkflowRunner.MaxAbandonedThreads"/> when the limit was reached.</summary>
+    public int Limit { get; }
+}
+
 /// <summary>A task was cancelled: through its handle, its run, its runner, its parent, or the run's token.</summary>
 public sealed class TaskCancelledException : WorkflowException
 {
@@ -105,7 +131,7 @@ public sealed class RetriesExhaustedException : WorkflowException
 {
     /// <summary>Creates the exception.</summary>
     public RetriesExhaustedException(string taskName, string runId, int attempts, Exception lastFailure)
-        : base($"Task '{taskName}' in run {runId} failed after {attempts} attempts; the last failure was {lastFailure.GetType().Name}: {lastFailure.Message}", lastFailure)
+        : base($"Task '{taskName}' in run {runId} failed after {attempts} attempts; the last failure was {lastFailure.GetType().Name}: {RunTelemetry.SafeMessage(lastFailure)}", lastFailure)
     {
         TaskName = taskName;
         RunId = runId;

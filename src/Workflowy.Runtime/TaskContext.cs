@@ -13,6 +13,8 @@ namespace Workflowy;
 /// </summary>
 public sealed class TaskContext
 {
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
+
     private readonly TaskHandle _handle;
     private readonly CancellationToken _attemptToken;
 
@@ -65,14 +67,16 @@ public sealed class TaskContext
     /// Runs a side effect once per run: its result is recorded with the run (in the store, before this returns) under
     /// this task's key and <paramref name="key"/>, and a re-execution of the task (a retry, a rerun, a resume in another
     /// process) returns the recorded result instead of running <paramref name="action"/> again. The action itself is
-    /// at-least-once: a crash after it ran but before its result was stored runs it again.
+    /// at-least-once: a crash after it ran but before its result was stored runs it again. The record's key is
+    /// <c>effect:</c>, the task's key with <c>\</c> and <c>:</c> escaped by a <c>\</c>, then <c>:</c> and
+    /// <paramref name="key"/>, so that no two tasks' effects share one.
     /// </summary>
     public async ValueTask<T> SideEffectAsync<T>(string key, Func<CancellationToken, ValueTask<T>> action, JsonTypeInfo<T>? typeInfo = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(action);
         var info = typeInfo ?? InfoOf<T>();
-        var valueKey = $"effect:{_handle.Key}:{key}";
+        var valueKey = EffectKey(_handle.Key, key);
         if (Run.TryGetValue(valueKey, out var json))
         {
             return JsonSerializer.Deserialize(json, info)!;
@@ -81,6 +85,34 @@ public sealed class TaskContext
         var value = await action(CancellationToken).ConfigureAwait(false);
         await Run.SetValueAsync(valueKey, JsonSerializer.Serialize(value, info), durably: true, CancellationToken.None).ConfigureAwait(false);
         return value;
+    }
+
+    /// <summary>
+    /// The record of a side effect: <c>effect:</c>, the task's key escaped (<c>\</c> and <c>:</c> preceded by a
+    /// <c>\</c>), <c>:</c>, the effect's key. The first unescaped <c>:</c> after the prefix ends the task's key, so task
+    /// <c>a:b</c> with effect <c>c</c> and task <c>a</c> with effect <c>b:c</c> no longer share a record. A task key
+    /// without either character (every graph task's, every generated one) is written as before, so checkpoints written
+    /// earlier keep their side effects; only a task whose explicit key holds one runs its side effects again once.
+    /// </summary>
+    internal static string EffectKey(string taskKey, string effectKey)
+    {
+        if (taskKey.AsSpan().IndexOfAny('\\', ':') < 0)
+        {
+            return string.Concat("effect:", taskKey, ":", effectKey);
+        }
+
+        var builder = new System.Text.StringBuilder("effect:", 8 + (taskKey.Length * 2) + effectKey.Length);
+        foreach (var c in taskKey)
+        {
+            if (c is '\\' or ':')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.Append(':').Append(effectKey).ToString();
     }
 
     /// <summary>Reads run state recorded with <see cref="SetState{T}"/> (in this process or, with a store, an earlier one); default if none.</summary>
@@ -130,7 +162,7 @@ public sealed class TaskContext
 
         while (true)
         {
-            var tick = System.Threading.Tasks.Task.Delay(runner.EventPollInterval, runner.TimeProvider, stop.Token);
+            var tick = LongWait.Delay(runner.EventPollInterval, runner.TimeProvider, stop.Token);
             if (await System.Threading.Tasks.Task.WhenAny(local, tick).ConfigureAwait(false) == local)
             {
                 return await local.ConfigureAwait(false);
@@ -152,15 +184,17 @@ public sealed class TaskContext
     /// <summary>
     /// Waits until <paramref name="time"/> on the runner's clock. Pass a time that does not change when the task runs
     /// again (computed once and kept with <see cref="SideEffectAsync{T}"/> or <see cref="SetState{T}"/>), so that a resumed run
-    /// waits only for what is left.
+    /// waits only for what is left. Any distance works (a wait longer than a timer allows is armed a day at a time), and
+    /// the clock is read again after each wait, so a clock set forward ends it at the right time.
     /// </summary>
     public async ValueTask DelayUntilAsync(DateTimeOffset time)
     {
         var clock = Run.Runner.TimeProvider;
-        var wait = time - clock.GetUtcNow();
-        if (wait > TimeSpan.Zero)
+        TimeSpan wait;
+        while ((wait = time - clock.GetUtcNow()) > TimeSpan.Zero)
         {
-            await System.Threading.Tasks.Task.Delay(wait, clock, CancellationToken).ConfigureAwait(false);
+            // At least a millisecond: a timer rounds less down to nothing, and this would spin until the clock moves.
+            await LongWait.Delay(wait < OneMillisecond ? OneMillisecond : wait, clock, CancellationToken).ConfigureAwait(false);
         }
     }
 

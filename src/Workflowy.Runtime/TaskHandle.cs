@@ -24,7 +24,6 @@ public partial class TaskHandle
     private const int ObservesCancellationFlag = 1 << 9;
     private const int IncompleteDependencyFlag = 1 << 10;
     private const int DetachedFlag = 1 << 11;
-    private const int AbandonedFlag = 1 << 12;
     private const int CancelRequestedFlag = 1 << 13;
     private const int HoldsFlightFlag = 1 << 14;
     private const int StateMask = 0xFF;
@@ -161,13 +160,6 @@ public partial class TaskHandle
         set => SetFlag(DetachedFlag, value);
     }
 
-    /// <summary>Set when an attempt timed out while a worker thread was inside its synchronous body.</summary>
-    internal bool WorkerAbandoned
-    {
-        get => (Volatile.Read(ref _word) & AbandonedFlag) != 0;
-        set => SetFlag(AbandonedFlag, value);
-    }
-
     internal bool CancelRequested => (Volatile.Read(ref _word) & CancelRequestedFlag) != 0;
 
     /// <summary>Marks that the attempt holds one of the run's in-flight counts of its own (it went asynchronous or waits to retry).</summary>
@@ -204,6 +196,11 @@ public partial class TaskHandle
 
     /// <summary>The graph indices of the tasks that depend on this one by the graph's edges (none for a submitted task).</summary>
     internal int[] GraphDependents => IsGraphTask ? Run.Graph.Tasks[_index].DependentsArray : Array.Empty<int>();
+
+    /// <summary>A submitted task lets go of its body (and what it captured) once it completed; it is never invoked again.</summary>
+    internal virtual void ReleaseBody()
+    {
+    }
 
     /// <summary>Invokes the body once; a graph task's body is the generated <c>ExecuteAsync</c> of its run.</summary>
     internal virtual ValueTask InvokeBody(CancellationToken token) => Run.ExecuteGraphTask(_index, token);
@@ -296,14 +293,10 @@ public partial class TaskHandle
                 case TaskState.Running:
                 case TaskState.Retrying:
                     Interlocked.Or(ref _word, CancelRequestedFlag);
-                    try
-                    {
-                        AttemptCancellation?.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The attempt ended while we were cancelling it.
-                    }
+
+                    // The attempt may end meanwhile (its source is then disposed); a callback the body registered on
+                    // its token that throws is logged.
+                    Logging.CancelSafely(AttemptCancellation, Run);
 
                     CancelChildren();
                     return true;
@@ -329,11 +322,77 @@ public partial class TaskHandle
         return true;
     }
 
-    /// <summary>A task that ends when this task is terminal: completes, or faults with its exception.</summary>
-    public Task AsTask() => GetCompletionTask();
+    /// <summary>
+    /// A task that ends when this task is terminal: completes, or faults with its exception. Asked for from inside the
+    /// body of a task that this one waits for (itself, or a task it depends on, directly or through others), it is
+    /// faulted at once with a <see cref="WorkflowCycleException"/>: that wait could never end.
+    /// </summary>
+    public Task AsTask() => WaitCycle() is { } cycle ? Task.FromException(cycle) : GetCompletionTask();
 
-    /// <summary>Awaits the task: returns when it completed, throws its exception otherwise.</summary>
-    public TaskAwaiter GetAwaiter() => GetCompletionTask().GetAwaiter();
+    /// <summary>
+    /// Awaits the task: returns when it completed, throws its exception otherwise (a <see cref="WorkflowCycleException"/>
+    /// when awaited from the body of a task this one waits for, see <see cref="AsTask"/>).
+    /// </summary>
+    public TaskAwaiter GetAwaiter() => AsTask().GetAwaiter();
+
+    /// <summary>
+    /// The error for a wait on this task from the task body running here, when this task cannot end before that body
+    /// does: it is that task, or depends on it (directly or through other tasks). Null when the wait can end. Only the
+    /// awaiting path pays: a terminal handle answers at once, and the walk follows dependencies that are not terminal.
+    /// </summary>
+    private protected WorkflowCycleException? WaitCycle()
+    {
+        if (IsTerminal)
+        {
+            return null;
+        }
+
+        var waiter = TaskContext.CurrentHandle;
+        if (waiter is null || !ReferenceEquals(waiter.Run, Run) || waiter.IsTerminal || !WaitsFor(waiter))
+        {
+            return null;
+        }
+
+        var message = ReferenceEquals(waiter, this)
+            ? $"Task '{Name}' in run {Run.RunId} waits for its own handle: the wait would never end, since the task ends only when its body does."
+            : $"Task '{waiter.Name}' in run {Run.RunId} waits for task '{Name}', which depends on it (directly or through other tasks) and so cannot end before it does: the wait would never end. " +
+              "A body receives its dependencies' results; to wait for work it starts, submit that work as a task without a dependency on this one.";
+        return new WorkflowCycleException(message, waiter.Name, Run.RunId);
+    }
+
+    /// <summary>Whether this task is <paramref name="task"/> or depends on it through tasks that are not terminal.</summary>
+    private bool WaitsFor(TaskHandle task)
+    {
+        if (ReferenceEquals(task, this))
+        {
+            return true;
+        }
+
+        // A submitted task depends only on tasks that existed before it (lower indices), so nothing below the waiter's
+        // index can lead to it when the waiter is a submitted task. Graph tasks are few.
+        var floor = task.IsGraphTask ? 0 : task.Index;
+        var pending = new Stack<TaskHandle>();
+        var seen = new HashSet<TaskHandle>(ReferenceEqualityComparer.Instance);
+        pending.Push(this);
+        while (pending.TryPop(out var current))
+        {
+            for (var k = 0; k < current.DependencyCount; k++)
+            {
+                var dependency = current.GetDependency(k);
+                if (ReferenceEquals(dependency, task))
+                {
+                    return true;
+                }
+
+                if (dependency.Index >= floor && !dependency.IsTerminal && seen.Add(dependency))
+                {
+                    pending.Push(dependency);
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {State}";
@@ -350,7 +409,9 @@ public partial class TaskHandle
             existing = Interlocked.CompareExchange(ref extras.CompletionSource, created, null) ?? created;
             if (ReferenceEquals(existing, created))
             {
-                SignalCompletion();
+                // The source it made, not the one the handle holds now: a task that just ended may have let go of
+                // these extras (ReleaseAfterEnd), and its state, read after the exchange, says what to complete it with.
+                SignalCompletion(created);
             }
         }
 
@@ -518,6 +579,63 @@ public partial class TaskHandle
         return created.Token;
     }
 
+    /// <summary>
+    /// Lets go of what a terminal task no longer needs: its throughline frame, attempt telemetry and timestamps; once
+    /// completed (it never runs again, not even on a rerun) also a submitted body's delegate (and what it captured), its
+    /// captured execution context and parent span, and
+    /// the extras object itself when nothing in it is still visible (exception, awaiter, options (and so a given name or
+    /// key), parent, key parent, children, progress message). A completed task then costs its handle alone. Called by the thread that ended it.
+    /// </summary>
+    internal void ReleaseAfterEnd(TaskState state)
+    {
+        if (state == TaskState.Completed)
+        {
+            // A submitted body never runs again once it completed: what its closure captured can go.
+            ReleaseBody();
+        }
+
+        var extras = ExtrasOrNull;
+        if (extras is null)
+        {
+            return;
+        }
+
+        extras.Frame = null;
+        extras.AttemptActivity = null;
+        extras.SerialOwner = null;
+        extras.NextAttemptAt = null;
+        extras.StartedAt = null;
+        extras.ReadyTimestamp = 0;
+        extras.StartTimestamp = 0;
+        if (state != TaskState.Completed)
+        {
+            // A rerun runs it again, in the context it was submitted from, under the same parent span.
+            return;
+        }
+
+        extras.CapturedContext = null;
+        extras.ParentActivity = null;
+        if (Volatile.Read(ref extras.Exception) is null
+            && Volatile.Read(ref extras.CompletionSource) is null
+            && Volatile.Read(ref extras.AttemptCancellation) is null
+            && Volatile.Read(ref extras.TimeoutTimer) is null
+            && extras.Options is null
+            && extras.Parent is null
+            && extras.KeyParent is null
+            && extras.KeyOrdinal is null
+            && Volatile.Read(ref extras.ChildOrdinal) == 0
+            && Volatile.Read(ref extras.Children) is null
+            && Volatile.Read(ref extras.ProgressMessage) is null
+            && Volatile.Read(ref extras.InlineThread) == 0)
+        {
+            // What is left is recomputed on demand: without options, a name or key in the extras was built from the
+            // index (a throughline frame asks for the name of every task it stands for).
+            // An awaiter arriving meanwhile completes the source it made itself (EnsureCompletionSource); the serial
+            // thread, finding no extras, does not wait for an attempt that has ended.
+            Interlocked.CompareExchange(ref _extras, null, extras);
+        }
+    }
+
     internal void SetException(Exception? exception)
     {
         if (exception is not null)
@@ -540,9 +658,10 @@ public partial class TaskHandle
     }
 
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
-    internal void SignalCompletion()
+    internal void SignalCompletion() => SignalCompletion(ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null);
+
+    private void SignalCompletion(object? source)
     {
-        var source = ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null;
         if (source is null)
         {
             return;

@@ -19,6 +19,7 @@ internal sealed class TaskHandleExtras
     public ExecutionContext? CapturedContext;
     public ThroughlineFrame? Frame;
     public int AttemptClaim;
+    /// <summary>While a timed attempt's body runs on a thread: its managed id; negative once its timeout abandoned it there.</summary>
     public int InlineThread;
     public ITimer? TimeoutTimer;
     public SerialExecutor? SerialOwner;

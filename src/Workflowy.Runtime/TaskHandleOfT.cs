@@ -69,15 +69,19 @@ public class TaskHandle<T> : TaskHandle
         Options.ResultTypeInfo as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>
         ?? context?.GetTypeInfo(typeof(T)) as System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>;
 
-    /// <summary>A task that ends with this task's result, or its exception.</summary>
-    public new Task<T> AsTask() => EnsureCompletionSource<T>().Task;
+    /// <summary>
+    /// A task that ends with this task's result, or its exception; faulted at once with a
+    /// <see cref="WorkflowCycleException"/> when asked for from the body of a task this one waits for (see
+    /// <see cref="TaskHandle.AsTask"/>).
+    /// </summary>
+    public new Task<T> AsTask() => WaitCycle() is { } cycle ? Task.FromException<T>(cycle) : EnsureCompletionSource<T>().Task;
 
-    /// <summary>Awaits the task: gives its result, or throws its exception.</summary>
-    public new TaskAwaiter<T> GetAwaiter() => EnsureCompletionSource<T>().Task.GetAwaiter();
+    /// <summary>Awaits the task: gives its result, or throws its exception (see <see cref="AsTask"/>).</summary>
+    public new TaskAwaiter<T> GetAwaiter() => AsTask().GetAwaiter();
 
     /// <summary>Waits up to <paramref name="timeout"/> for the result (throws <see cref="TimeoutException"/> if the task is not terminal by then).</summary>
     public async Task<T> GetResultAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        await AsTask().WaitAsync(timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
+        await LongWait.WaitAsync(AsTask(), timeout, Run.Runner.TimeProvider, cancellationToken).ConfigureAwait(false);
 
     private protected override Task GetCompletionTask() => EnsureCompletionSource<T>().Task;
 

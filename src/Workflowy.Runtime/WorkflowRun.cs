@@ -137,14 +137,8 @@ public abstract partial class WorkflowRun
     /// <summary>Cancels every task of the run that is not terminal. Tasks not started never run.</summary>
     public void Cancel()
     {
-        try
-        {
-            Volatile.Read(ref _cancellation).Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run has ended.
-        }
+        // A callback registered on a task's token that throws is logged: the run's tasks are cancelled all the same.
+        Logging.CancelSafely(Volatile.Read(ref _cancellation), this);
 
         if (Volatile.Read(ref _phase) == RunActive)
         {
@@ -191,8 +185,23 @@ public abstract partial class WorkflowRun
         return new RunProgress(done, tasks.Count, tasks.Count == 0 ? 1.0 : sum / tasks.Count, entries);
     }
 
-    /// <summary>Awaits the run, as <see cref="Completion"/>.</summary>
-    public TaskAwaiter GetAwaiter() => Completion.GetAwaiter();
+    /// <summary>
+    /// Awaits the run, as <see cref="Completion"/>; from inside the body of one of its own tasks, throws a
+    /// <see cref="WorkflowCycleException"/> instead (the run cannot end before that task does).
+    /// </summary>
+    public TaskAwaiter GetAwaiter()
+    {
+        if (!HasEnded && TaskContext.CurrentHandle is { IsTerminal: false } waiter && ReferenceEquals(waiter.Run, this))
+        {
+            var cycle = new WorkflowCycleException(
+                $"Task '{waiter.Name}' in run {RunId} waits for its own run, which cannot end before the task does: the wait would never end.",
+                waiter.Name,
+                RunId);
+            return Task.FromException(cycle).GetAwaiter();
+        }
+
+        return Completion.GetAwaiter();
+    }
 
     /// <summary>
     /// Runs the run again after it ended: every task that did not complete (failed, cancelled, skipped, or never

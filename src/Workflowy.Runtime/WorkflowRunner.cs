@@ -15,6 +15,8 @@ namespace Workflowy;
 public sealed class WorkflowRunner : IAsyncDisposable
 {
     private readonly int _maxWorkers = Environment.ProcessorCount;
+    private readonly int _maxAbandonedThreads = 64;
+    private int _abandonedThreads;
     private readonly Backend _defaultBackend = Backend.Async;
     private readonly ErrorPolicy _errorPolicy = ErrorPolicy.Raise;
     private readonly HashSet<WorkflowRun> _active = new(ReferenceEqualityComparer.Instance);
@@ -55,6 +57,47 @@ public sealed class WorkflowRunner : IAsyncDisposable
             ? value
             : throw new ArgumentOutOfRangeException(nameof(MaxWorkers), value, "A runner needs at least one worker.");
     }
+
+    /// <summary>
+    /// How many threads the runner may start to replace threads held by synchronous bodies abandoned by their timeout
+    /// (bodies that ignore their token and cannot be interrupted), counted while those bodies still run (default 64;
+    /// 0 never replaces one). A worker whose body is abandoned is replaced at once, by a dedicated thread, so the
+    /// runner's other tasks go on; the abandoned thread ends when its body returns. When this many are held already,
+    /// the task that times out next on a synchronous body fails with <see cref="AbandonedThreadLimitException"/>
+    /// instead of <see cref="TaskTimeoutException"/>, its body keeps its worker until it returns, and the executor runs
+    /// with one worker fewer meanwhile (see <see cref="AbandonedThreadCount"/>).
+    /// </summary>
+    public int MaxAbandonedThreads
+    {
+        get => _maxAbandonedThreads;
+        init => _maxAbandonedThreads = value >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxAbandonedThreads), value, "The limit of abandoned threads cannot be negative.");
+    }
+
+    /// <summary>How many threads are held right now by abandoned synchronous bodies that were replaced (at most <see cref="MaxAbandonedThreads"/>).</summary>
+    public int AbandonedThreadCount => Volatile.Read(ref _abandonedThreads);
+
+    /// <summary>Takes one of the <see cref="MaxAbandonedThreads"/> places for a body about to be abandoned; false at the limit.</summary>
+    internal bool TryReserveAbandonedThread()
+    {
+        while (true)
+        {
+            var held = Volatile.Read(ref _abandonedThreads);
+            if (held >= _maxAbandonedThreads)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _abandonedThreads, held + 1, held) == held)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>An abandoned body returned (or was not abandoned after all): its place is free.</summary>
+    internal void ReleaseAbandonedThread() => Interlocked.Decrement(ref _abandonedThreads);
 
     /// <summary>The backend of synchronous tasks declared with <see cref="Backend.Default"/> (default: <see cref="Backend.Async"/>).</summary>
     public Backend DefaultBackend

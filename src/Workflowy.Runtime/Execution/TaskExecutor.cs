@@ -35,9 +35,16 @@ public abstract class TaskExecutor
 
     /// <summary>
     /// A synchronous body that timed out is still running on one of this executor's threads: a bounded executor starts
-    /// a replacement so that its other tasks do not wait for the abandoned body.
+    /// a replacement so that its other tasks do not wait for the abandoned body. Called only for executors that retire
+    /// such threads (<see cref="RetiresAbandonedThreads"/>), within the runner's
+    /// <see cref="WorkflowRunner.MaxAbandonedThreads"/>.
     /// </summary>
     internal virtual void OnAbandoned()
+    {
+    }
+
+    /// <summary>A body abandoned after <see cref="OnAbandoned"/> returned: its thread retires now.</summary>
+    internal virtual void OnAbandonedReturned()
     {
     }
 

@@ -12,6 +12,15 @@ namespace Workflowy;
 /// task is queued and none is idle) and wait for more without holding a thread. A worker runs the first dependent a
 /// task readies inline (a chain costs no queue hop); an asynchronous body does not hold its worker while it awaits.
 /// </summary>
+/// <remarks>
+/// A synchronous body abandoned by its timeout keeps its thread, a thread-pool thread, until it returns. A replacement
+/// queued to the thread pool would then wait for the pool to grow (about one thread a second once its minimum is
+/// held: 100 abandoned bodies in a row took 79 s instead of 5). So while abandoned bodies hold threads, workers start on
+/// dedicated threads instead, which wait for work on a semaphore (not on the pool) and end after
+/// <see cref="DedicatedThreadExecutor.KeepAlive"/> idle or once no abandoned body is left; then the pool takes over
+/// again. Their number stays within <see cref="WorkflowRunner.MaxWorkers"/>, and the abandoned threads within
+/// <see cref="WorkflowRunner.MaxAbandonedThreads"/>.
+/// </remarks>
 internal sealed class WorkerPoolExecutor : TaskExecutor
 {
     private readonly Channel<TaskHandle> _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
@@ -21,9 +30,13 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
         AllowSynchronousContinuations = false,
     });
 
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly int _max;
     private int _started;
     private int _idle;
+    private int _sleepers;
+    private int _abandoned;
+    private volatile bool _stopped;
 
     public WorkerPoolExecutor(int maxWorkers) => _max = Math.Max(1, maxWorkers);
 
@@ -43,7 +56,21 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
             return;
         }
 
-        if (Volatile.Read(ref _idle) == 0 && Volatile.Read(ref _started) < _max)
+        var sleepers = Volatile.Read(ref _sleepers);
+        if (sleepers > 0)
+        {
+            // A dedicated worker waits for work (abandoned bodies hold threads): wake it; start another only if more
+            // tasks wait than workers sleep.
+            _wake.Release();
+            if (_ready.Reader.Count <= sleepers)
+            {
+                return;
+            }
+        }
+
+        // While abandoned bodies hold threads, an idle worker on the thread pool may wait for the pool to give it a
+        // thread: start one that does not, within the limit.
+        if ((Volatile.Read(ref _idle) == 0 || Volatile.Read(ref _abandoned) > 0) && Volatile.Read(ref _started) < _max)
         {
             TryStartWorker();
         }
@@ -52,7 +79,9 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
     internal override void OnAbandoned()
     {
         // The abandoned body keeps its thread until it returns; that worker then retires (RetiresAbandonedThreads) and
-        // no longer counts: a replacement takes its place now.
+        // no longer counts: a replacement takes its place now, on a dedicated thread (the pool may be short of the
+        // threads abandoned bodies hold).
+        Interlocked.Increment(ref _abandoned);
         Interlocked.Decrement(ref _started);
         if (_ready.Reader.Count > 0)
         {
@@ -60,7 +89,14 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
         }
     }
 
-    internal override void Stop() => _ready.Writer.TryComplete();
+    internal override void OnAbandonedReturned() => Interlocked.Decrement(ref _abandoned);
+
+    internal override void Stop()
+    {
+        _stopped = true;
+        _ready.Writer.TryComplete();
+        _wake.Release(Math.Max(1, Volatile.Read(ref _sleepers)));
+    }
 
     private void TryStartWorker()
     {
@@ -74,10 +110,69 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
 
             if (Interlocked.CompareExchange(ref _started, started + 1, started) == started)
             {
-                // Not flowing the caller's execution context: each task runs in its own run's (see WorkflowRun.RunBurst).
-                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = ((WorkerPoolExecutor)state!).WorkerLoopAsync(), this, preferLocal: false);
+                if (Volatile.Read(ref _abandoned) > 0)
+                {
+                    // Not flowing the caller's execution context: each task runs in its own run's (see WorkflowRun.RunBurst).
+                    new Thread(static state => ((WorkerPoolExecutor)state!).DedicatedLoop())
+                    {
+                        IsBackground = true,
+                        Name = "Workflowy worker (replacement)",
+                    }.UnsafeStart(this);
+                }
+                else
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static state => _ = ((WorkerPoolExecutor)state!).WorkerLoopAsync(), this, preferLocal: false);
+                }
+
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A worker on a dedicated thread, started while abandoned bodies hold threads: it waits for work on a semaphore,
+    /// never on the thread pool, and ends when idle for <see cref="DedicatedThreadExecutor.KeepAlive"/>, when no
+    /// abandoned body is left (the pool takes over), or when the runner stops.
+    /// </summary>
+    private void DedicatedLoop()
+    {
+        var home = ExecutionContext.Capture();
+        var reader = _ready.Reader;
+        while (true)
+        {
+            if (FlightHold.Drain(this, new ChannelSource(reader), home))
+            {
+                // Its body was abandoned and replaced: it no longer counts.
+                return;
+            }
+
+            if (_stopped || Volatile.Read(ref _abandoned) == 0)
+            {
+                break;
+            }
+
+            Interlocked.Increment(ref _sleepers);
+            if (reader.Count > 0)
+            {
+                // Queued before this worker counted as a sleeper: the poster may not have woken anyone.
+                Interlocked.Decrement(ref _sleepers);
+                continue;
+            }
+
+            var woke = _wake.Wait(DedicatedThreadExecutor.KeepAlive);
+            Interlocked.Decrement(ref _sleepers);
+            if (!woke && reader.Count == 0)
+            {
+                break;
+            }
+        }
+
+        Interlocked.Decrement(ref _started);
+
+        // A task queued while this worker was leaving may have found no sleeper and no free slot: take it over.
+        if (!_stopped && reader.Count > 0)
+        {
+            TryStartWorker();
         }
     }
 

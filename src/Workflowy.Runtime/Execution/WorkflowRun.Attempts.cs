@@ -23,11 +23,11 @@ public abstract partial class WorkflowRun
             var timedExtras = handle.Extras;
             Volatile.Write(ref timedExtras.AttemptClaim, attempt);
             timedExtras.InlineThread = Environment.CurrentManagedThreadId;
-            timedExtras.TimeoutTimer = Runner.TimeProvider.CreateTimer(
+            timedExtras.TimeoutTimer = LongWait.CreateTimer(
+                Runner.TimeProvider,
                 static state => ((TimeoutState)state!).Fire(),
                 new TimeoutState(handle, attempt, timeout),
-                timeout,
-                System.Threading.Timeout.InfiniteTimeSpan);
+                timeout);
         }
 
         Changed(handle, from, TaskState.Running);
@@ -50,16 +50,19 @@ public abstract partial class WorkflowRun
         // The thread is in the run's execution context (EnterContext); a task submitted from another flow runs in its own.
         var captured = handle.ExtrasOrNull?.CapturedContext;
         var body = InvokeBody(handle, token, captured is not null && !ReferenceEquals(captured, _context) ? captured : null);
-        if (timed)
+        if (timed && Interlocked.Exchange(ref handle.Extras.InlineThread, 0) is < 0 and var abandonment)
         {
-            handle.Extras.InlineThread = 0;
-        }
-
-        if (handle.WorkerAbandoned)
-        {
-            // The attempt timed out while this thread was inside it: the outcome was decided; the thread retires.
+            // The attempt timed out while this thread was inside it: its outcome was decided then. A thread that was
+            // replaced retires; one that kept its place (the serial thread, a custom executor's, or any past the
+            // abandoned-thread limit) goes on.
             Observe(body);
-            retire = executor.RetiresAbandonedThreads;
+            if (abandonment == AbandonedReplaced)
+            {
+                Runner.ReleaseAbandonedThread();
+                executor.OnAbandonedReturned();
+                retire = true;
+            }
+
             return null;
         }
 
@@ -107,7 +110,8 @@ public abstract partial class WorkflowRun
             handle.Extras.Frame = frame;
             if (Runner.LogsScopes)
             {
-                Runner.Logger.BeginScope(new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
+                // The scope ends with the execution context restored below; a logger that refuses it changes nothing.
+                Logging.Safely(Runner.Logger, static (logger, scope) => logger.BeginScope(scope), new TaskLogScope(RunId, handle.Name, handle.Attempts, frame.ToString()));
             }
 
             if (WorkflowyDiagnostics.Source.HasListeners())
@@ -317,27 +321,16 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        var thread = handle.Extras.InlineThread;
-        var abandoned = thread != 0;
-        try
-        {
-            handle.AttemptCancellation?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already ended.
-        }
-        catch (Exception)
-        {
-            // A callback registered on the token by the body threw; the body's outcome no longer counts anyway.
-        }
+        var abandonment = Abandon(handle);
+        var abandoned = abandonment.Mark != 0;
+
+        // A callback registered on the token by the body that throws is logged; the body's outcome no longer counts.
+        Logging.CancelSafely(handle.AttemptCancellation, this);
 
         handle.EndAttempt();
         if (abandoned)
         {
-            handle.WorkerAbandoned = true;
-            Logging.Safely(Runner.Logger, static (logger, s) => Log.BodyAbandoned(logger, s.Name, s.RunId, s.Seconds, s.Attempt, s.Thread), (handle.Name, RunId, Seconds: timeout.TotalSeconds, Attempt: attempt, Thread: thread));
-            Runner.ExecutorOf(handle.Backend).OnAbandoned();
+            Logging.Safely(Runner.Logger, static (logger, s) => Log.BodyAbandoned(logger, s.Name, s.RunId, s.Seconds, s.Attempt, s.Thread), (handle.Name, RunId, Seconds: timeout.TotalSeconds, Attempt: attempt, Thread: abandonment.Thread));
         }
 
         var serial = handle.ExtrasOrNull?.SerialOwner;
@@ -346,7 +339,10 @@ public abstract partial class WorkflowRun
             handle.Extras.SerialOwner = null;
         }
 
-        var exception = new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned);
+        var timedOut = new TaskTimeoutException(handle.Name, RunId, attempt, timeout, abandoned);
+        Exception exception = abandonment.Mark == AbandonedRefused
+            ? new AbandonedThreadLimitException(handle.Name, RunId, Runner.MaxAbandonedThreads, timedOut)
+            : timedOut;
         Throughline.Tag(exception, handle.ExtrasOrNull?.Frame);
         RunTelemetry.EndAttempt(handle, "timeout", exception);
         var next = Finish(handle, TaskState.Running, TaskState.Failed, exception, EndCause.Attempt);
@@ -356,6 +352,51 @@ public abstract partial class WorkflowRun
             Enqueue(next);
         }
     }
+
+    /// <summary>
+    /// A timed-out attempt whose body is still running synchronously on a thread: decides, with one compare-exchange on
+    /// the attempt's thread mark, whether the body is abandoned there (the body's thread reads the mark when it returns)
+    /// and whether a replacement thread takes its place: the executor must replace its threads, and the runner's
+    /// <see cref="WorkflowRunner.MaxAbandonedThreads"/> must allow one more. Returns the thread and the mark, or
+    /// (0, 0) if the body was not on a thread (it awaits, or it returned meanwhile).
+    /// </summary>
+    private (int Thread, int Mark) Abandon(TaskHandle handle)
+    {
+        var extras = handle.Extras;
+        var thread = Volatile.Read(ref extras.InlineThread);
+        if (thread <= 0)
+        {
+            return (0, 0);
+        }
+
+        var executor = Runner.ExecutorOf(handle.Backend);
+        var replaces = executor.RetiresAbandonedThreads;
+        var reserved = replaces && Runner.TryReserveAbandonedThread();
+        var mark = !replaces ? AbandonedKept : reserved ? AbandonedReplaced : AbandonedRefused;
+        if (Interlocked.CompareExchange(ref extras.InlineThread, mark, thread) != thread)
+        {
+            // The body returned in the meantime: nothing is abandoned.
+            if (reserved)
+            {
+                Runner.ReleaseAbandonedThread();
+            }
+
+            return (0, 0);
+        }
+
+        if (reserved)
+        {
+            executor.OnAbandoned();
+        }
+
+        return (thread, mark);
+    }
+
+    // Marks of an attempt's thread once its timeout abandoned the body there (TaskHandleExtras.InlineThread holds the
+    // managed thread id while the body runs on it).
+    private const int AbandonedReplaced = -1;
+    private const int AbandonedKept = -2;
+    private const int AbandonedRefused = -3;
 
     private void ScheduleRetry(TaskHandle handle, int attempt, Exception error)
     {
@@ -383,14 +424,21 @@ public abstract partial class WorkflowRun
 
         // The wait is armed before the task is seen Retrying, so an observer that reacts to Retrying (a test
         // advancing a fake clock, say) measures the backoff from the failure.
-        var wait = Task.Delay(delay, Runner.TimeProvider, token);
+        var wait = LongWait.Delay(delay, Runner.TimeProvider, token);
         handle.SetState(TaskState.Retrying);
         Changed(handle, TaskState.Running, TaskState.Retrying);
         wait.ContinueWith(
             static (delayTask, state) =>
             {
                 var h = (TaskHandle)state!;
-                h.Run.AfterBackoff(h, delayTask.IsCanceled);
+                try
+                {
+                    h.Run.AfterBackoff(h, delayTask.IsCanceled);
+                }
+                catch (Exception ex)
+                {
+                    h.Run.AbortOnEngineFailure(ex);
+                }
             },
             handle,
             CancellationToken.None,
@@ -417,7 +465,18 @@ public abstract partial class WorkflowRun
 
     private sealed class TimeoutState(TaskHandle handle, int attempt, TimeSpan timeout)
     {
-        public void Fire() => handle.Run.OnTimeout(handle, attempt, timeout);
+        public void Fire()
+        {
+            // A timer callback has no caller to report to: an exception here would end the process.
+            try
+            {
+                handle.Run.OnTimeout(handle, attempt, timeout);
+            }
+            catch (Exception ex)
+            {
+                handle.Run.AbortOnEngineFailure(ex);
+            }
+        }
     }
 
     private sealed class BodyCall(WorkflowRun run, TaskHandle handle, CancellationToken token)

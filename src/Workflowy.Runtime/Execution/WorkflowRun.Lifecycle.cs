@@ -79,6 +79,7 @@ public abstract partial class WorkflowRun
 
         handle.CancelChildren();
         OnTerminal(handle);
+        handle.ReleaseAfterEnd(to);
         if (handle.TakeFlight())
         {
             Leave();
@@ -406,8 +407,19 @@ public abstract partial class WorkflowRun
 
     private async Task CompleteAfterCheckpointAsync(Checkpointer checkpointer, HandleList tasks, int count)
     {
-        await checkpointer.CompleteAsync().ConfigureAwait(false);
-        CompleteRun(tasks, count);
+        try
+        {
+            await checkpointer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The checkpointer reports store failures itself; whatever else escapes it must not keep the run from ending.
+            Logging.Safely(Runner.Logger, static (logger, s) => Log.StoreFailed(logger, s.RunId, s.Exception), (RunId, Exception: ex));
+        }
+        finally
+        {
+            CompleteRun(tasks, count);
+        }
     }
 
     private void CompleteRun(HandleList tasks, int count)

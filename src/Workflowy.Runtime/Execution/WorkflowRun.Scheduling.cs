@@ -53,7 +53,7 @@ public abstract partial class WorkflowRun
         foreach (var index in Graph.TopologicalOrder)
         {
             var handle = _tasks[index];
-            if (handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+            if (handle.PendingDependencies == 0 && ReadyAtStart(handle))
             {
                 Enqueue(handle);
             }
@@ -64,7 +64,7 @@ public abstract partial class WorkflowRun
             for (var i = _staticCount; i < _taskCount; i++)
             {
                 var handle = _tasks[i];
-                if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && Transition(handle, TaskState.Pending, TaskState.Ready))
+                if (handle.State == TaskState.Pending && handle.PendingDependencies == 0 && ReadyAtStart(handle))
                 {
                     Enqueue(handle);
                 }
@@ -72,15 +72,79 @@ public abstract partial class WorkflowRun
         }
     }
 
+    /// <summary>
+    /// Readies a task found without pending dependencies while the run starts. The tasks queued first are already
+    /// running, so a dependency may have failed meanwhile and ended the run (under <see cref="ErrorPolicy.Raise"/>),
+    /// leaving this task's count at zero but the task not started: it stays <see cref="TaskState.Pending"/> then, as
+    /// every task that never started does (it was left <see cref="TaskState.Ready"/> after the run's end, with a worker
+    /// yet to find it). A dependency's count reaching zero after the failure is seen with the abort flag set.
+    /// </summary>
+    private bool ReadyAtStart(TaskHandle handle)
+    {
+        if (!Transition(handle, TaskState.Pending, TaskState.Ready))
+        {
+            return false;
+        }
+
+        if (_aborting)
+        {
+            Transition(handle, TaskState.Ready, TaskState.Pending);
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Hands a ready task to the executor of its backend.</summary>
     private void Enqueue(TaskHandle handle)
     {
-        if (WorkflowyDiagnostics.QueueWait.Enabled)
+        TaskHandle? next = handle;
+        while (next is not null)
         {
-            handle.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
+            if (WorkflowyDiagnostics.QueueWait.Enabled)
+            {
+                next.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();
+            }
+
+            try
+            {
+                Runner.ExecutorOf(next.Backend).Post(new ReadyTask(next));
+                return;
+            }
+            catch (Exception ex)
+            {
+                // An executor given in WorkflowRunner.Executors is the user's: one that throws from Post (which it must
+                // not) fails the task it was given, and the run goes on by its policy. A dependent that readies is
+                // posted in turn (a loop, not a recursion).
+                next = FailUnposted(next, ex);
+            }
+        }
+    }
+
+    /// <summary>A task its executor would not take (Post threw) fails; returns a dependent it readied.</summary>
+    private TaskHandle? FailUnposted(TaskHandle handle, Exception error)
+    {
+        var failure = new WorkflowException(
+            $"Task '{handle.Name}' in run {RunId} could not be given to the executor of backend {RunTelemetry.BackendName(handle.Backend)}: its Post threw {error.GetType().Name}: {RunTelemetry.SafeMessage(error)}",
+            error)
+        {
+            TaskName = handle.Name,
+            RunId = RunId,
+        };
+        var state = handle.State;
+        if (state == TaskState.Retrying)
+        {
+            handle.EndAttempt();
+            return Finish(handle, TaskState.Retrying, TaskState.Failed, failure, EndCause.Attempt);
         }
 
-        Runner.ExecutorOf(handle.Backend).Post(new ReadyTask(handle));
+        if (state is not (TaskState.Pending or TaskState.Ready) || !TryFinish(handle, state, TaskState.Failed, failure, EndCause.NotStarted, out var next))
+        {
+            return null;
+        }
+
+        OnTaskFailed(handle, failure);
+        return next;
     }
 
     /// <summary>
@@ -219,7 +283,7 @@ public abstract partial class WorkflowRun
         if (!ReferenceEquals(target, executor))
         {
             // Readied inline on another executor's thread: it runs on its own.
-            target.Post(new ReadyTask(handle));
+            Enqueue(handle);
             return null;
         }
 
@@ -286,7 +350,7 @@ public abstract partial class WorkflowRun
 
         _aborting = true;
         Interlocked.MemoryBarrier();
-        Cancel();
+        Cancel(); // never throws: callbacks on the tokens are contained
         if (Volatile.Read(ref _inFlight) == 0)
         {
             EndRun();

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Workflowy;
@@ -15,6 +16,31 @@ internal static class Logging
         catch (Exception)
         {
             // The logger is the user's; a failure to log must not change the run's outcome.
+        }
+    }
+
+    /// <summary>
+    /// Cancels a token source of a run. Callbacks registered on its token (or a token linked to it) are the user's
+    /// code: one that throws is logged (event id 5) and does not keep the others, nor the caller, from going on.
+    /// </summary>
+    public static void CancelSafely(CancellationTokenSource? source, WorkflowRun run)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended in the meantime.
+        }
+        catch (Exception ex)
+        {
+            Safely(run.Runner.Logger, static (l, s) => Log.HandlerFailed(l, "a cancellation callback", s.RunId, s.Exception), (run.RunId, Exception: ex));
         }
     }
 

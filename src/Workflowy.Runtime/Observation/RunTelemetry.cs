@@ -20,11 +20,22 @@ internal static class RunTelemetry
         }
 
         var previous = Activity.Current;
-        var activity = WorkflowyDiagnostics.Source.StartActivity("run " + run.Graph.Name, ActivityKind.Internal);
-        activity?.SetTag(WorkflowyDiagnostics.WorkflowTag, run.Graph.Name);
-        activity?.SetTag(WorkflowyDiagnostics.RunTag, run.RunId);
-        Activity.Current = previous;
-        return activity;
+        try
+        {
+            var activity = WorkflowyDiagnostics.Source.StartActivity("run " + run.Graph.Name, ActivityKind.Internal);
+            activity?.SetTag(WorkflowyDiagnostics.WorkflowTag, run.Graph.Name);
+            activity?.SetTag(WorkflowyDiagnostics.RunTag, run.RunId);
+            return activity;
+        }
+        catch (Exception)
+        {
+            // An activity listener is the user's code: a listener that throws costs the run its trace, nothing more.
+            return null;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
     }
 
     public static void EndRun(Activity? activity, Exception? failure, bool cancelled)
@@ -34,33 +45,60 @@ internal static class RunTelemetry
             return;
         }
 
-        var outcome = failure is not null ? "failed" : cancelled ? "cancelled" : "completed";
-        activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
-        if (failure is not null)
+        try
         {
-            activity.SetStatus(ActivityStatusCode.Error, SafeMessage(failure));
-        }
+            var outcome = failure is not null ? "failed" : cancelled ? "cancelled" : "completed";
+            activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
+            if (failure is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, SafeMessage(failure));
+            }
 
-        activity.Stop();
+            activity.Stop();
+        }
+        catch (Exception)
+        {
+            // A listener's ActivityStopped callback threw: the run's end does not depend on it.
+        }
     }
 
     public static Activity? StartAttempt(TaskHandle handle, Activity? runActivity)
     {
         var parent = handle.ExtrasOrNull?.ParentActivity ?? runActivity?.Context ?? default;
-        var activity = WorkflowyDiagnostics.Source.StartActivity(handle.Name, ActivityKind.Internal, parent);
-        if (activity is not null)
+        try
         {
-            activity.SetTag(WorkflowyDiagnostics.WorkflowTag, handle.Run.Graph.Name);
-            activity.SetTag(WorkflowyDiagnostics.RunTag, handle.Run.RunId);
-            activity.SetTag(WorkflowyDiagnostics.TaskTag, handle.Name);
-            activity.SetTag(WorkflowyDiagnostics.AttemptTag, handle.Attempts);
-            activity.SetTag(WorkflowyDiagnostics.BackendTag, BackendName(handle.Backend));
-        }
+            var activity = WorkflowyDiagnostics.Source.StartActivity(handle.Name, ActivityKind.Internal, parent);
+            if (activity is not null)
+            {
+                activity.SetTag(WorkflowyDiagnostics.WorkflowTag, handle.Run.Graph.Name);
+                activity.SetTag(WorkflowyDiagnostics.RunTag, handle.Run.RunId);
+                activity.SetTag(WorkflowyDiagnostics.TaskTag, handle.Name);
+                activity.SetTag(WorkflowyDiagnostics.AttemptTag, handle.Attempts);
+                activity.SetTag(WorkflowyDiagnostics.BackendTag, BackendName(handle.Backend));
+            }
 
-        return activity;
+            return activity;
+        }
+        catch (Exception)
+        {
+            // A listener's ActivityStarted callback threw: the attempt runs without its span.
+            return null;
+        }
     }
 
     public static void RecordStart(TaskHandle handle)
+    {
+        try
+        {
+            RecordStartCore(handle);
+        }
+        catch (Exception)
+        {
+            // A MeterListener's measurement callback is the user's code: a failure there changes nothing.
+        }
+    }
+
+    private static void RecordStartCore(TaskHandle handle)
     {
         var now = Stopwatch.GetTimestamp();
         var tags = WorkflowyDiagnostics.Tags(handle);
@@ -81,7 +119,14 @@ internal static class RunTelemetry
     {
         if (handle.ExtrasOrNull is not null || WorkflowyDiagnostics.Duration.Enabled || WorkflowyDiagnostics.Retried.Enabled)
         {
-            EndAttemptSlow(handle, outcome, error);
+            try
+            {
+                EndAttemptSlow(handle, outcome, error);
+            }
+            catch (Exception)
+            {
+                // A listener (activity or meter) threw, or the exception's message did while it was recorded.
+            }
         }
     }
 
@@ -91,13 +136,22 @@ internal static class RunTelemetry
         if (extras is not null && Interlocked.Exchange(ref extras.AttemptActivity, null) is { } activity)
         {
             activity.SetTag(WorkflowyDiagnostics.OutcomeTag, outcome);
-            if (error is not null && outcome != "completed")
+            try
             {
-                activity.SetStatus(ActivityStatusCode.Error, SafeMessage(error));
-                activity.AddException(error);
+                if (error is not null && outcome != "completed")
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, SafeMessage(error));
+                    activity.AddException(error);
+                }
             }
-
-            activity.Stop();
+            catch (Exception)
+            {
+                // AddException reads the exception's message and stack trace: user exceptions can throw there.
+            }
+            finally
+            {
+                activity.Stop();
+            }
         }
 
         if (WorkflowyDiagnostics.Duration.Enabled && extras is { StartTimestamp: not 0 })
@@ -119,7 +173,14 @@ internal static class RunTelemetry
     {
         if (WorkflowyDiagnostics.AnyCounterEnabled)
         {
-            CountEndSlow(handle, state);
+            try
+            {
+                CountEndSlow(handle, state);
+            }
+            catch (Exception)
+            {
+                // A MeterListener's measurement callback threw: the count is lost, the run is not.
+            }
         }
     }
 
@@ -147,7 +208,10 @@ internal static class RunTelemetry
         _ => ((int)backend).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>An exception's message, or its type when reading the message throws (user exceptions can).</summary>
+    /// <summary>
+    /// An exception's message, or its type when reading the message throws (user exceptions can): every message the
+    /// runtime reads from an exception it did not make goes through here.
+    /// </summary>
     public static string SafeMessage(Exception exception)
     {
         try

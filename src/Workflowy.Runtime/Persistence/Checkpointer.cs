@@ -118,7 +118,7 @@ internal sealed class Checkpointer
             await _signal.WaitAsync().ConfigureAwait(false);
             if (_interval > TimeSpan.Zero && !_completing)
             {
-                await Task.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
+                await LongWait.Delay(_interval, _run.Runner.TimeProvider).ConfigureAwait(false);
             }
 
             await FlushAsync().ConfigureAwait(false);
@@ -169,7 +169,16 @@ internal sealed class Checkpointer
         {
             // Put the batch back so a later flush can store it, and apply the error policy.
             PutBack(tasks, values, inputs, status);
-            _run.OnStoreFailure(ex);
+            try
+            {
+                _run.OnStoreFailure(ex);
+            }
+            catch (Exception reportFailure)
+            {
+                // The store is the user's (its exception's message may throw while it is reported): the loop must live
+                // on, or no later batch (nor the run's end) would ever be stored.
+                Logging.Safely(_run.Runner.Logger, static (logger, s) => Log.StoreFailed(logger, s.RunId, s.Exception), (_run.RunId, Exception: new AggregateException(ex, reportFailure)));
+            }
         }
     }
 

@@ -68,7 +68,7 @@ internal static class DependencyResult
 /// <summary>A submitted task with a result whose body takes a <see cref="TaskContext"/> (or nothing) and reads its dependencies itself.</summary>
 internal sealed class SubmittedTask<T> : TaskHandle<T>
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly object? _dependencies;
 
     public SubmittedTask(WorkflowRun run, Backend backend, bool returnsTask, Delegate body, ReadOnlySpan<TaskHandle> dependencies)
@@ -77,6 +77,9 @@ internal sealed class SubmittedTask<T> : TaskHandle<T>
         _body = body;
         _dependencies = DependencyList.From(dependencies);
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => DependencyList.Count(_dependencies);
 
@@ -103,7 +106,7 @@ internal sealed class SubmittedTask<T> : TaskHandle<T>
 /// <summary>A submitted task without a result whose body takes a <see cref="TaskContext"/> (or nothing).</summary>
 internal sealed class SubmittedTask : TaskHandle
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly object? _dependencies;
 
     public SubmittedTask(WorkflowRun run, Backend backend, bool returnsTask, Delegate body, ReadOnlySpan<TaskHandle> dependencies)
@@ -112,6 +115,9 @@ internal sealed class SubmittedTask : TaskHandle
         _body = body;
         _dependencies = DependencyList.From(dependencies);
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => DependencyList.Count(_dependencies);
 
@@ -138,7 +144,7 @@ internal sealed class SubmittedTask : TaskHandle
 /// <summary>A submitted task whose body takes the result of its one dependency.</summary>
 internal sealed class SubmittedTask<T1, T> : TaskHandle<T>
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly TaskHandle<T1> _first;
 
     public SubmittedTask(WorkflowRun run, Backend backend, bool returnsTask, Delegate body, TaskHandle<T1> first)
@@ -147,6 +153,9 @@ internal sealed class SubmittedTask<T1, T> : TaskHandle<T>
         _body = body;
         _first = first;
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => 1;
 
@@ -169,7 +178,7 @@ internal sealed class SubmittedTask<T1, T> : TaskHandle<T>
 /// <summary>A submitted task whose body takes the results of its two dependencies.</summary>
 internal sealed class SubmittedTask<T1, T2, T> : TaskHandle<T>
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly TaskHandle<T1> _first;
     private readonly TaskHandle<T2> _second;
 
@@ -180,6 +189,9 @@ internal sealed class SubmittedTask<T1, T2, T> : TaskHandle<T>
         _first = first;
         _second = second;
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => 2;
 
@@ -207,7 +219,7 @@ internal sealed class SubmittedTask<T1, T2, T> : TaskHandle<T>
 /// <summary>A submitted task whose body takes the results of all its dependencies, in order (a fan-in).</summary>
 internal sealed class SubmittedFanIn<TIn, T> : TaskHandle<T>
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly TaskHandle<TIn>[] _dependencies;
 
     public SubmittedFanIn(WorkflowRun run, Backend backend, bool returnsTask, Delegate body, TaskHandle<TIn>[] dependencies)
@@ -216,6 +228,9 @@ internal sealed class SubmittedFanIn<TIn, T> : TaskHandle<T>
         _body = body;
         _dependencies = dependencies;
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => _dependencies.Length;
 
@@ -245,7 +260,7 @@ internal sealed class SubmittedFanIn<TIn, T> : TaskHandle<T>
 /// </summary>
 internal sealed class SubmittedAction<T1, T2> : TaskHandle
 {
-    private readonly Delegate _body;
+    private Delegate _body;
     private readonly TaskHandle<T1> _first;
     private readonly TaskHandle<T2>? _second;
 
@@ -256,6 +271,9 @@ internal sealed class SubmittedAction<T1, T2> : TaskHandle
         _first = first;
         _second = second;
     }
+
+    /// <inheritdoc />
+    internal override void ReleaseBody() => _body = null!;
 
     internal override int DependencyCount => _second is null ? 1 : 2;
 
