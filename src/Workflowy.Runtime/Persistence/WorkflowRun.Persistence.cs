@@ -349,7 +349,7 @@ public abstract partial class WorkflowRun
     /// <summary>A failure of the store during the run follows the error policy; what is stored stays as it was.</summary>
     internal void OnStoreFailure(Exception exception)
     {
-        var failure = exception as CheckpointException ?? new CheckpointException($"The checkpoint of {this} could not be stored: {exception.Message}", WorkflowKey + "/" + RunId, exception);
+        var failure = exception as CheckpointException ?? new CheckpointException($"The checkpoint of {this} could not be stored: {RunTelemetry.SafeMessage(exception)}", WorkflowKey + "/" + RunId, exception);
         if (RaisesFailures)
         {
             Abort(failure);
