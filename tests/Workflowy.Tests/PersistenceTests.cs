@@ -227,6 +227,20 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains("\"schema\":\"workflowy.run\"", File.ReadAllText(store.PathOf("wf", "r/1")));
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task AStoredNullResult_ReadsBackAsNull_NotAsNoResult(string kind)
+    {
+        // A string? task that returned null completed with a result: a resume must restore it, not run the task again.
+        var store = Store(kind);
+        await store.SaveAsync(new RunCheckpoint("wf", "nulls", "{}", new[] { new TaskRecord("a", TaskState.Completed, "null", 1, null, null, null), new TaskRecord("b", TaskState.Failed, null, 1, "boom", null, null) }, new Dictionary<string, string>()));
+
+        var loaded = await store.LoadAsync("wf", "nulls");
+
+        Assert.Equal("null", loaded!.Tasks.Single(t => t.Key == "a").ResultJson);
+        Assert.Null(loaded.Tasks.Single(t => t.Key == "b").ResultJson);
+    }
+
     public static TheoryData<string, string> CorruptFiles => new()
     {
         { "garbage", "this is not json" },

@@ -311,6 +311,8 @@ internal sealed class TaskFileEntry
 {
     public string State { get; set; } = string.Empty;
 
+    /// <summary>The result as stored: absent when the task has none, and a JSON <c>null</c> kept as a value (a task that returned null).</summary>
+    [JsonConverter(typeof(ResultElementConverter))]
     public JsonElement? Result { get; set; }
 
     public int Attempts { get; set; }
@@ -349,4 +351,28 @@ internal sealed class EventFile
 [JsonSerializable(typeof(EventFile))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext
 {
+}
+
+/// <summary>
+/// Reads a task's <c>"result"</c> so that a stored JSON <c>null</c> (a completed task whose result was null) stays a value
+/// instead of becoming "no result", which would make a resumed run run the task again. An absent property stays null.
+/// </summary>
+internal sealed class ResultElementConverter : JsonConverter<JsonElement?>
+{
+    public override bool HandleNull => true;
+
+    public override JsonElement? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonElement.ParseValue(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, JsonElement? value, JsonSerializerOptions options)
+    {
+        if (value is { } element)
+        {
+            element.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
 }
