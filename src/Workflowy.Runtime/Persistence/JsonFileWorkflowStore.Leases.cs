@@ -32,80 +32,20 @@ public sealed partial class JsonFileWorkflowStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<RunLease> TryAcquireRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(workflow);
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentException.ThrowIfNullOrEmpty(owner);
-        var path = LeasePathOf(workflow, runId);
-        await _leaseGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var guard = await LockLeasesAsync(path, cancellationToken).ConfigureAwait(false);
-            await using (guard.ConfigureAwait(false))
-            {
-                var held = ReadLease(path, workflow, runId);
-                if (held is not null && held.Owner != owner && held.ExpiresAt > now)
-                {
-                    return new RunLease(false, held.Owner, held.ExpiresAt.Value);
-                }
-
-                await WriteLeaseAsync(path, workflow, runId, owner, now + duration, cancellationToken).ConfigureAwait(false);
-                return new RunLease(true, owner, now + duration);
-            }
-        }
-        finally
-        {
-            _leaseGate.Release();
-        }
-    }
+    public ValueTask<RunLease> TryAcquireRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        UnderLeaseLockAsync(workflow, runId, owner, (path, ct) => ChangeLeaseAsync(path, workflow, runId, owner, now, duration, renew: false, ct), cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<RunLease> RenewRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(workflow);
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentException.ThrowIfNullOrEmpty(owner);
-        var path = LeasePathOf(workflow, runId);
-        await _leaseGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var guard = await LockLeasesAsync(path, cancellationToken).ConfigureAwait(false);
-            await using (guard.ConfigureAwait(false))
-            {
-                var held = ReadLease(path, workflow, runId);
-                if (held is null)
-                {
-                    return new RunLease(false, null, default);
-                }
-
-                if (held.Owner != owner)
-                {
-                    return new RunLease(false, held.Owner, held.ExpiresAt!.Value);
-                }
-
-                await WriteLeaseAsync(path, workflow, runId, owner, now + duration, cancellationToken).ConfigureAwait(false);
-                return new RunLease(true, owner, now + duration);
-            }
-        }
-        finally
-        {
-            _leaseGate.Release();
-        }
-    }
+    public ValueTask<RunLease> RenewRunLeaseAsync(string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        UnderLeaseLockAsync(workflow, runId, owner, (path, ct) => ChangeLeaseAsync(path, workflow, runId, owner, now, duration, renew: true, ct), cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask ReleaseRunLeaseAsync(string workflow, string runId, string owner, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(workflow);
-        ArgumentNullException.ThrowIfNull(runId);
-        ArgumentException.ThrowIfNullOrEmpty(owner);
-        var path = LeasePathOf(workflow, runId);
-        await _leaseGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var guard = await LockLeasesAsync(path, cancellationToken).ConfigureAwait(false);
-            await using (guard.ConfigureAwait(false))
+    public async ValueTask ReleaseRunLeaseAsync(string workflow, string runId, string owner, CancellationToken cancellationToken = default) =>
+        await UnderLeaseLockAsync(
+            workflow,
+            runId,
+            owner,
+            (path, _) =>
             {
                 if (ReadLease(path, workflow, runId)?.Owner == owner)
                 {
@@ -118,12 +58,55 @@ public sealed partial class JsonFileWorkflowStore
                         throw new CheckpointException($"The run's lease cannot be released: {ex.Message}", path, ex);
                     }
                 }
+
+                return Task.FromResult(true);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs a change of a run's lease file under this instance's gate and the guard file's OS lock (other instances and
+    /// processes), so reading the lease and writing it cannot interleave with another change.
+    /// </summary>
+    private async ValueTask<T> UnderLeaseLockAsync<T>(string workflow, string runId, string owner, Func<string, CancellationToken, Task<T>> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var path = LeasePathOf(workflow, runId);
+        await _leaseGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var guard = await LockLeasesAsync(path, cancellationToken).ConfigureAwait(false);
+            await using (guard.ConfigureAwait(false))
+            {
+                return await change(path, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             _leaseGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Takes or renews the lease (the caller holds the lock): taking it is refused while another owner's lease has not
+    /// expired; renewing it is refused unless this owner holds it.
+    /// </summary>
+    private async Task<RunLease> ChangeLeaseAsync(string path, string workflow, string runId, string owner, DateTimeOffset now, TimeSpan duration, bool renew, CancellationToken cancellationToken)
+    {
+        var held = ReadLease(path, workflow, runId);
+        if (renew && held is null)
+        {
+            return new RunLease(false, null, default);
+        }
+
+        if (held is not null && held.Owner != owner && (renew || held.ExpiresAt > now))
+        {
+            return new RunLease(false, held.Owner, held.ExpiresAt!.Value);
+        }
+
+        await WriteLeaseAsync(path, workflow, runId, owner, now + duration, cancellationToken).ConfigureAwait(false);
+        return new RunLease(true, owner, now + duration);
     }
 
     /// <summary>Takes the exclusive lock of the guard file beside <paramref name="leasePath"/>, waiting (polling) up to <see cref="LeaseLockTimeout"/> for whoever holds it.</summary>
