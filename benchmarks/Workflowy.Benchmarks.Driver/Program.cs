@@ -7,7 +7,7 @@ using Workflowy;
 using Workflowy.Benchmarks.Graphs;
 
 // Usage: dotnet run -c Release -- [A|B|C|D|all] [impl,impl|all] [rounds]
-//   impl: floor, async, dataflow, onebloc, minimal, workflowy
+//   impl: floor, async, dataflow, oneblock, minimal, channel (the minimal scheduler before 2026-12-03), workflowy, deferred
 // Prints, per scenario and implementation, the median ns/task over the rounds and the bytes allocated per task
 // (all threads, GC.GetTotalAllocatedBytes(precise: true)).
 if (args.Length > 0 && args[0] == "split")
@@ -74,6 +74,7 @@ foreach (var (key, dag) in dags)
             "oneblock" when key == "A" => () => DataflowGraphs.OneBlockIndependentAsync(dag.Count),
             "oneblock" when key == "D" => () => DataflowGraphs.OneBlockFanOutFanInAsync(dag.Count - 2),
             "minimal" => () => MinimalScheduler.RunAsync(dag, Environment.ProcessorCount),
+            "channel" => () => ChannelScheduler.RunAsync(dag, Environment.ProcessorCount),
             "workflowy" => () => WorkflowySubmit.RunAsync(runner, dag),
             "deferred" => () => WorkflowySubmit.RunAsync(runner, dag, startNow: false),
             _ => null!,

@@ -51,6 +51,9 @@ public abstract class DynamicGraphBenchmarks
     /// <summary>The minimal scheduler, one worker per core.</summary>
     protected async Task<int> RunMinimalScheduler() => Check(await MinimalScheduler.RunAsync(Graph, Environment.ProcessorCount).ConfigureAwait(false));
 
+    /// <summary>The minimal scheduler before 2026-12-03 (one shared channel), for comparison.</summary>
+    protected async Task<int> RunChannelScheduler() => Check(await ChannelScheduler.RunAsync(Graph, Environment.ProcessorCount).ConfigureAwait(false));
+
     /// <summary>Workflowy: <c>CreateRun</c>, <c>Submit</c> per node, <c>Complete</c>, <c>await Completion</c>.</summary>
     protected async Task<int> RunWorkflowy() => Check(await WorkflowySubmit.RunAsync(_runner, Graph).ConfigureAwait(false));
 
@@ -91,6 +94,10 @@ public class IndependentTasks : DynamicGraphBenchmarks
     [Benchmark(OperationsPerInvoke = Tasks, Baseline = true)]
     public Task<int> MinimalScheduler() => RunMinimalScheduler();
 
+    /// <summary>The minimal scheduler before 2026-12-03.</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> ChannelScheduler() => RunChannelScheduler();
+
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
     public Task<int> Workflowy() => RunWorkflowy();
@@ -123,6 +130,10 @@ public class ChainOfTasks : DynamicGraphBenchmarks
     /// <summary>The minimal scheduler.</summary>
     [Benchmark(OperationsPerInvoke = Tasks, Baseline = true)]
     public Task<int> MinimalScheduler() => RunMinimalScheduler();
+
+    /// <summary>The minimal scheduler before 2026-12-03.</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> ChannelScheduler() => RunChannelScheduler();
 
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
@@ -158,6 +169,10 @@ public class LayeredTasks : DynamicGraphBenchmarks
     /// <summary>The minimal scheduler.</summary>
     [Benchmark(OperationsPerInvoke = Tasks, Baseline = true)]
     public Task<int> MinimalScheduler() => RunMinimalScheduler();
+
+    /// <summary>The minimal scheduler before 2026-12-03.</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> ChannelScheduler() => RunChannelScheduler();
 
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]
@@ -196,6 +211,10 @@ public class FanOutFanIn : DynamicGraphBenchmarks
     /// <summary>The minimal scheduler.</summary>
     [Benchmark(OperationsPerInvoke = Tasks, Baseline = true)]
     public Task<int> MinimalScheduler() => RunMinimalScheduler();
+
+    /// <summary>The minimal scheduler before 2026-12-03.</summary>
+    [Benchmark(OperationsPerInvoke = Tasks)]
+    public Task<int> ChannelScheduler() => RunChannelScheduler();
 
     /// <summary>Workflowy.</summary>
     [Benchmark(OperationsPerInvoke = Tasks)]

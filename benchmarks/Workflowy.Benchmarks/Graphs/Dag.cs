@@ -34,6 +34,29 @@ public sealed class Dag
     /// <summary>The body every implementation runs: 1 without dependencies, else their sum plus 1.</summary>
     public static int Body(int sum, int dependencies) => dependencies == 0 ? 1 : unchecked(sum + 1);
 
+    /// <summary>
+    /// A random graph of <paramref name="count"/> nodes, each depending on up to <paramref name="maxDependencies"/>
+    /// distinct earlier nodes (for the schedulers' tests).
+    /// </summary>
+    public static Dag Random(int count, int maxDependencies, int seed)
+    {
+        var random = new Random(seed);
+        var deps = new int[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var wanted = Math.Min(i, random.Next(maxDependencies + 1));
+            var chosen = new HashSet<int>();
+            while (chosen.Count < wanted)
+            {
+                chosen.Add(random.Next(i));
+            }
+
+            deps[i] = [.. chosen];
+        }
+
+        return new Dag($"random {count}/{maxDependencies}/{seed}", deps);
+    }
+
     /// <summary>(A) <paramref name="count"/> independent tasks.</summary>
     public static Dag Independent(int count = 100_000)
     {
