@@ -21,6 +21,17 @@ if (args.Length > 0 && args[0] == "split")
     return;
 }
 
+if (args.Length > 0 && args[0] == "deferred-split")
+{
+    await using var r2 = new WorkflowRunner();
+    foreach (var d in new[] { Dag.Independent(), Dag.Chain(), Dag.Layered(), Dag.FanOutFanIn() })
+    {
+        await Experiments.DeferredSplitAsync(r2, d, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 15);
+    }
+
+    return;
+}
+
 if (args.Length > 0 && args[0] == "scale")
 {
     await Scale.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);

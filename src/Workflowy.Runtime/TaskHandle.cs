@@ -146,6 +146,24 @@ public partial class TaskHandle
 
     internal bool ObservesCancellation => (Volatile.Read(ref _word) & ObservesCancellationFlag) != 0;
 
+    /// <summary>
+    /// Gives back one of the task's pending-dependency counts (the registration's, or a dependency's); true when it was
+    /// the last. Counts are given back only by their holders and never taken again while any is held, so a count read
+    /// as 1 is the caller's own: the last one is given back without an atomic (a task's last dependency, the common
+    /// case, then costs a read instead of a locked decrement).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal bool ReleasePending()
+    {
+        if (Volatile.Read(ref PendingDependencies) == 1)
+        {
+            Volatile.Write(ref PendingDependencies, 0);
+            return true;
+        }
+
+        return Interlocked.Decrement(ref PendingDependencies) == 0;
+    }
+
     /// <summary>Set when a dependency ended without completing (written by the threads that end dependencies).</summary>
     internal bool HasIncompleteDependency
     {

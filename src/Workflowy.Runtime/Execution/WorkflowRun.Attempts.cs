@@ -92,13 +92,17 @@ public abstract partial class WorkflowRun
         return call.Result;
     }
 
-    private ValueTask InvokeBodyHere(TaskHandle handle, CancellationToken token)
-    {
-        if (!handle.ReturnsTask && !Runner.LogsScopes && !WorkflowyDiagnostics.Source.HasListeners() && !Runner.AlwaysFlowThroughline)
-        {
-            return InvokeSynchronousBody(handle, token);
-        }
+    private ValueTask InvokeBodyHere(TaskHandle handle, CancellationToken token) =>
+        !handle.ReturnsTask && !Runner.LogsScopes && !WorkflowyDiagnostics.Source.HasListeners() && !Runner.AlwaysFlowThroughline
+            ? InvokeSynchronousBody(handle, token)
+            : InvokeBodyInFrame(handle, token);
 
+    /// <summary>
+    /// A body that gets its throughline frame up front (an asynchronous one, or with a log scope or an activity to set
+    /// up); apart from <see cref="InvokeBodyHere"/> so that the synchronous path does not pay for this one's frame.
+    /// </summary>
+    private ValueTask InvokeBodyInFrame(TaskHandle handle, CancellationToken token)
+    {
         // The body runs in a copy of this thread's execution context holding the task's throughline frame, its
         // log scope and its activity; the context is restored afterwards (async bodies keep their copy).
         var saved = ExecutionContext.Capture();

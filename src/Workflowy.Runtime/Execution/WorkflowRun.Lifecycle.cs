@@ -246,7 +246,7 @@ public abstract partial class WorkflowRun
             dependent.HasIncompleteDependency = true;
         }
 
-        if (Interlocked.Decrement(ref dependent.PendingDependencies) != 0 || _aborting)
+        if (!dependent.ReleasePending() || _aborting)
         {
             return;
         }
@@ -380,9 +380,15 @@ public abstract partial class WorkflowRun
             count = _taskCount;
         }
 
-        for (var i = 0; i < count; i++)
+        var counts = Volatile.Read(ref _counts);
+        if ((int)counts != (int)(counts >> 32))
         {
-            tasks[i].SignalCompletion();
+            // Tasks that will never run: their awaiters learn it now. (When every task is terminal, Finish signalled
+            // each one already, and an awaiter made later completes itself: no pass over the handles.)
+            for (var i = 0; i < count; i++)
+            {
+                tasks[i].SignalCompletion();
+            }
         }
 
         _feed?.Complete();

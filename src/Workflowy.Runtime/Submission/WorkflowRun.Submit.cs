@@ -371,7 +371,7 @@ public abstract partial class WorkflowRun
         {
             TryCancelNotStarted(handle, TaskState.Pending);
         }
-        else if ((dependsOn.Length == 0 || Interlocked.Decrement(ref handle.PendingDependencies) == 0) &&
+        else if ((dependsOn.Length == 0 || handle.ReleasePending()) &&
                  Volatile.Read(ref _phase) == RunActive &&
                  Transition(handle, TaskState.Pending, TaskState.Ready))
         {
