@@ -124,7 +124,14 @@ public partial class TaskHandle
     }
 
     /// <summary>Completes any awaiter once the task is terminal or its run has ended without it.</summary>
-    internal void SignalCompletion() => SignalCompletion(ExtrasOrNull is { } extras ? Volatile.Read(ref extras.CompletionSource) : null);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal void SignalCompletion()
+    {
+        if (ExtrasOrNull is { } extras && Volatile.Read(ref extras.CompletionSource) is { } source)
+        {
+            SignalCompletion(source);
+        }
+    }
 
     private void SignalCompletion(object? source)
     {

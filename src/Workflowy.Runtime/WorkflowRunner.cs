@@ -290,7 +290,10 @@ public sealed class WorkflowRunner : IAsyncDisposable
         Volatile.Read(ref _executors) is { } table && table[(byte)backend] is { } executor ? executor : GetExecutor(backend);
 
     /// <summary>Whether a task on <paramref name="backend"/> can run on this runner.</summary>
-    internal bool HasExecutor(Backend backend) => BackendInfo.IsStorable(backend) && TryGetExecutor(backend) is not null;
+    internal bool HasExecutor(Backend backend) =>
+        Volatile.Read(ref _executors) is { } table && (uint)backend < (uint)table.Length
+            ? table[(int)backend] is not null
+            : BackendInfo.IsStorable(backend) && TryGetExecutor(backend) is not null;
 
     private TaskExecutor? TryGetExecutor(Backend backend)
     {

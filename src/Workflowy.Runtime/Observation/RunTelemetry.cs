@@ -114,19 +114,25 @@ internal static class RunTelemetry
     }
 
     /// <summary>Closes the attempt's activity, records its duration, and counts a retry.</summary>
+    // The checks are apart from the try blocks, so that the hot path inlines them without the exception handling.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void EndAttempt(TaskHandle handle, string outcome, Exception? error)
     {
         if (handle.ExtrasOrNull is not null || WorkflowyDiagnostics.Duration.Enabled || WorkflowyDiagnostics.Retried.Enabled)
         {
-            try
-            {
-                EndAttemptSlow(handle, outcome, error);
-            }
-            catch (Exception)
-            {
-                // A listener (activity or meter) threw, or the exception's message did while it was recorded.
-            }
+            EndAttemptSafely(handle, outcome, error);
+        }
+    }
+
+    private static void EndAttemptSafely(TaskHandle handle, string outcome, Exception? error)
+    {
+        try
+        {
+            EndAttemptSlow(handle, outcome, error);
+        }
+        catch (Exception)
+        {
+            // A listener (activity or meter) threw, or the exception's message did while it was recorded.
         }
     }
 
@@ -173,14 +179,19 @@ internal static class RunTelemetry
     {
         if (WorkflowyDiagnostics.AnyCounterEnabled)
         {
-            try
-            {
-                CountEndSlow(handle, state);
-            }
-            catch (Exception)
-            {
-                // A MeterListener's measurement callback threw: the count is lost, the run is not.
-            }
+            CountEndSafely(handle, state);
+        }
+    }
+
+    private static void CountEndSafely(TaskHandle handle, TaskState state)
+    {
+        try
+        {
+            CountEndSlow(handle, state);
+        }
+        catch (Exception)
+        {
+            // A MeterListener's measurement callback threw: the count is lost, the run is not.
         }
     }
 
