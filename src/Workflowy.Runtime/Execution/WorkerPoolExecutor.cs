@@ -1,16 +1,17 @@
 using System;
+using System.Collections.Concurrent;
 using System.Threading;
-using System.Threading.Channels;
-using System.Threading.Tasks;
 
 namespace Workflowy;
 
 /// <summary>
-/// The runner's worker pool (<see cref="Backend.Async"/>, and synchronous bodies by default): one unbounded channel of
-/// ready tasks shared by every run of the runner, and up to <see cref="WorkflowRunner.MaxWorkers"/> worker loops on the
-/// .NET thread pool, so the limit holds for all the runner's runs together. Workers start with the work (one when a
-/// task is queued and none is idle) and wait for more without holding a thread. A worker runs the first dependent a
-/// task readies inline (a chain costs no queue hop); an asynchronous body does not hold its worker while it awaits.
+/// The runner's worker pool (<see cref="Backend.Async"/>, and synchronous bodies by default): one lock-free queue of
+/// ready tasks shared by every run of the runner, and up to <see cref="WorkflowRunner.MaxWorkers"/> workers on the .NET
+/// thread pool, so the limit holds for all the runner's runs together. A worker is a thread-pool work item (the
+/// executor itself: starting one allocates nothing) that runs queued tasks until the queue is empty, then gives its
+/// slot back; a task queued while fewer than the maximum run starts one. So an idle pool holds no thread and no
+/// parked continuation. A worker runs the first dependent a task readies inline (a chain costs no queue hop); an
+/// asynchronous body does not hold its worker while it awaits.
 /// </summary>
 /// <remarks>
 /// A synchronous body abandoned by its timeout keeps its thread, a thread-pool thread, until it returns. A replacement
@@ -21,56 +22,52 @@ namespace Workflowy;
 /// again. Their number stays within <see cref="WorkflowRunner.MaxWorkers"/>, and the abandoned threads within
 /// <see cref="WorkflowRunner.MaxAbandonedThreads"/>.
 /// </remarks>
-internal sealed class WorkerPoolExecutor : TaskExecutor
+internal sealed class WorkerPoolExecutor : TaskExecutor, IThreadPoolWorkItem
 {
-    private readonly Channel<TaskHandle> _ready = Channel.CreateUnbounded<TaskHandle>(new UnboundedChannelOptions
-    {
-        SingleReader = false,
-        SingleWriter = false,
-        AllowSynchronousContinuations = false,
-    });
-
+    // Until issue 12 this was a Channel<TaskHandle> with worker loops parked on WaitToReadAsync: a lock per queued task
+    // and an asynchronous wait per idle spell. The queue is lock-free, and a worker that finds it empty ends instead.
+    private readonly ConcurrentQueue<TaskHandle> _ready = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly int _max;
     private int _started;
-    private int _idle;
     private int _sleepers;
     private int _abandoned;
     private volatile bool _stopped;
 
     public WorkerPoolExecutor(int maxWorkers) => _max = Math.Max(1, maxWorkers);
 
-    public override int QueuedCount => _ready.Reader.Count;
+    public override int QueuedCount => _ready.Count;
 
     internal override bool RetiresAbandonedThreads => true;
 
     public override void Post(ReadyTask task) => Enqueue(task.Task);
 
-    /// <summary>Queues a ready task; starts a worker when none is idle and fewer than the maximum are running.</summary>
+    /// <summary>Queues a ready task; starts a worker when fewer than the maximum are running.</summary>
     internal void Enqueue(TaskHandle handle)
     {
-        if (!_ready.Writer.TryWrite(handle))
+        if (_stopped)
         {
             // The runner was disposed.
             handle.Run.Refuse(handle);
             return;
         }
 
+        // The enqueue is a full fence (an interlocked exchange on the tail), so the reads below see a worker that gave
+        // its slot back before it, and a worker that gives its slot back after it sees the task (RunPoolWorker).
+        _ready.Enqueue(handle);
         var sleepers = Volatile.Read(ref _sleepers);
         if (sleepers > 0)
         {
             // A dedicated worker waits for work (abandoned bodies hold threads): wake it; start another only if more
             // tasks wait than workers sleep.
             _wake.Release();
-            if (_ready.Reader.Count <= sleepers)
+            if (_ready.Count <= sleepers)
             {
                 return;
             }
         }
 
-        // While abandoned bodies hold threads, an idle worker on the thread pool may wait for the pool to give it a
-        // thread: start one that does not, within the limit.
-        if ((Volatile.Read(ref _idle) == 0 || Volatile.Read(ref _abandoned) > 0) && Volatile.Read(ref _started) < _max)
+        if (Volatile.Read(ref _started) < _max)
         {
             TryStartWorker();
         }
@@ -83,7 +80,7 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
         // threads abandoned bodies hold).
         Interlocked.Increment(ref _abandoned);
         Interlocked.Decrement(ref _started);
-        if (_ready.Reader.Count > 0)
+        if (!_ready.IsEmpty)
         {
             TryStartWorker();
         }
@@ -93,37 +90,70 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
 
     internal override void Stop()
     {
+        // Tasks queued before still run (the workers drain the queue); new ones are refused.
         _stopped = true;
-        _ready.Writer.TryComplete();
         _wake.Release(Math.Max(1, Volatile.Read(ref _sleepers)));
     }
 
-    private void TryStartWorker()
+    /// <summary>Takes a worker slot if one is free; false when the maximum are running.</summary>
+    private bool TryTakeSlot()
     {
         while (true)
         {
             var started = Volatile.Read(ref _started);
             if (started >= _max)
             {
-                return;
+                return false;
             }
 
             if (Interlocked.CompareExchange(ref _started, started + 1, started) == started)
             {
-                if (Volatile.Read(ref _abandoned) > 0)
-                {
-                    // Not flowing the caller's execution context: each task runs in its own run's (see WorkflowRun.RunBurst).
-                    new Thread(static state => ((WorkerPoolExecutor)state!).DedicatedLoop())
-                    {
-                        IsBackground = true,
-                        Name = "Workflowy worker (replacement)",
-                    }.UnsafeStart(this);
-                }
-                else
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(static state => _ = ((WorkerPoolExecutor)state!).WorkerLoopAsync(), this, preferLocal: false);
-                }
+                return true;
+            }
+        }
+    }
 
+    private void TryStartWorker()
+    {
+        if (!TryTakeSlot())
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _abandoned) > 0)
+        {
+            // Not flowing the caller's execution context: each task runs in its own run's (see WorkflowRun.RunBurst).
+            new Thread(static state => ((WorkerPoolExecutor)state!).DedicatedLoop())
+            {
+                IsBackground = true,
+                Name = "Workflowy worker (replacement)",
+            }.UnsafeStart(this);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>A worker on the thread pool (this executor is its work item).</summary>
+    void IThreadPoolWorkItem.Execute() => RunPoolWorker();
+
+    private void RunPoolWorker()
+    {
+        var home = ExecutionContext.Capture();
+        while (true)
+        {
+            if (FlightHold.Drain(this, new QueueSource(_ready), home))
+            {
+                // Its body was abandoned and replaced (OnAbandoned gave its slot away): it no longer counts.
+                return;
+            }
+
+            // Out of work: give the slot back, then look again, so that a task queued meanwhile (whose poster saw every
+            // slot taken) is not left behind.
+            Interlocked.Decrement(ref _started);
+            if (_ready.IsEmpty || !TryTakeSlot())
+            {
                 return;
             }
         }
@@ -137,10 +167,9 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
     private void DedicatedLoop()
     {
         var home = ExecutionContext.Capture();
-        var reader = _ready.Reader;
         while (true)
         {
-            if (FlightHold.Drain(this, new ChannelSource(reader), home))
+            if (FlightHold.Drain(this, new QueueSource(_ready), home))
             {
                 // Its body was abandoned and replaced: it no longer counts.
                 return;
@@ -152,7 +181,7 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
             }
 
             Interlocked.Increment(ref _sleepers);
-            if (reader.Count > 0)
+            if (!_ready.IsEmpty)
             {
                 // Queued before this worker counted as a sleeper: the poster may not have woken anyone.
                 Interlocked.Decrement(ref _sleepers);
@@ -161,7 +190,7 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
 
             var woke = _wake.Wait(DedicatedThreadExecutor.KeepAlive);
             Interlocked.Decrement(ref _sleepers);
-            if (!woke && reader.Count == 0)
+            if (!woke && _ready.IsEmpty)
             {
                 break;
             }
@@ -170,40 +199,15 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
         Interlocked.Decrement(ref _started);
 
         // A task queued while this worker was leaving may have found no sleeper and no free slot: take it over.
-        if (!_stopped && reader.Count > 0)
+        if (!_ready.IsEmpty)
         {
             TryStartWorker();
         }
     }
 
-    private async Task WorkerLoopAsync()
+    private readonly struct QueueSource(ConcurrentQueue<TaskHandle> queue) : IReadySource
     {
-        var reader = _ready.Reader;
-        var home = ExecutionContext.Capture();
-        while (true)
-        {
-            if (FlightHold.Drain(this, new ChannelSource(reader), home))
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _idle);
-            bool more;
-            try
-            {
-                more = await reader.WaitToReadAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _idle);
-            }
-
-            if (!more)
-            {
-                Interlocked.Decrement(ref _started);
-                return;
-            }
-        }
+        public bool TryTake(out TaskHandle handle) => queue.TryDequeue(out handle!);
     }
 }
 
@@ -211,12 +215,6 @@ internal sealed class WorkerPoolExecutor : TaskExecutor
 internal interface IReadySource
 {
     bool TryTake(out TaskHandle handle);
-}
-
-/// <summary>The worker pool's channel, as a source (a struct: the drain loop is specialised for it, no allocation).</summary>
-internal readonly struct ChannelSource(ChannelReader<TaskHandle> reader) : IReadySource
-{
-    public bool TryTake(out TaskHandle handle) => reader.TryRead(out handle!);
 }
 
 /// <summary>
