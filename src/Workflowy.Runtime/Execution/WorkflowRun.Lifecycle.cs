@@ -256,7 +256,7 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        if (inline is null)
+        if (inline is null && !dependent.IsGated)
         {
             inline = dependent;
         }
@@ -294,6 +294,11 @@ public abstract partial class WorkflowRun
     /// <summary>The observers of a terminal task: the checkpoint and the completion feed; then it is counted.</summary>
     private void OnTerminal(TaskHandle handle)
     {
+        if (handle.IsGated)
+        {
+            OnGatedTerminal(handle);
+        }
+
         _checkpointer?.Add(handle);
         if (_feed is { HasObservers: true } feed)
         {
@@ -372,6 +377,7 @@ public abstract partial class WorkflowRun
         }
 
         _callerRegistration.Dispose();
+        ReleaseAdmissions();
         HandleList tasks;
         int count;
         lock (_tasksLock)
