@@ -186,12 +186,22 @@ internal static class Extractor
     public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         AttributeData? taskAttribute = null;
+        ConcurrencyModel? concurrency = null;
+        CacheModel? cache = null;
         var dependsOn = new List<string>();
         foreach (var attribute in method.GetAttributes())
         {
             if (IsTaskAttribute(attribute))
             {
                 taskAttribute = attribute;
+            }
+            else if (attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.ConcurrencyKeyAttribute)
+            {
+                concurrency = ExtractConcurrency(attribute);
+            }
+            else if (attribute.AttributeClass is { } k && FullName(k) == WellKnownNames.CacheResultAttribute)
+            {
+                cache = ExtractCache(attribute);
             }
             else if (IsDependsOnAttribute(attribute))
             {
@@ -264,7 +274,7 @@ internal static class Extractor
             }
         }
 
-        var options = new TaskOptionsModel(retries, maxAttempts, backoff, backoffBase, backoffCap, jitter, timeout, onDependencyFailure, retryOn.ToEquatableArray());
+        var options = new TaskOptionsModel(retries, maxAttempts, backoff, backoffBase, backoffCap, jitter, timeout, onDependencyFailure, retryOn.ToEquatableArray(), concurrency, cache);
 
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -303,6 +313,56 @@ internal static class Extractor
         resultType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.NotAnnotated }
             ? resultType.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)
             : null;
+
+    private static ConcurrencyModel ExtractConcurrency(AttributeData attribute)
+    {
+        var names = new List<string>();
+        foreach (var argument in attribute.ConstructorArguments)
+        {
+            if (argument.Kind == TypedConstantKind.Array)
+            {
+                names.AddRange(argument.Values.Select(v => v.Value as string ?? string.Empty));
+            }
+            else
+            {
+                names.Add(argument.Value as string ?? string.Empty);
+            }
+        }
+
+        int maxRunning = 1, maxPending = -1, onLimit = 0, onMismatch = 0;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Value.Value is not int value)
+            {
+                continue;
+            }
+
+            switch (named.Key)
+            {
+                case "MaxRunning": maxRunning = value; break;
+                case "MaxPending": maxPending = value; break;
+                case "OnLimit": onLimit = value; break;
+                case "OnArgumentMismatch": onMismatch = value; break;
+            }
+        }
+
+        return new ConcurrencyModel(names.ToEquatableArray(), maxRunning, maxPending, onLimit, onMismatch);
+    }
+
+    private static CacheModel ExtractCache(AttributeData attribute)
+    {
+        var ttl = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? string.Empty : string.Empty;
+        var exclude = new List<string>();
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Key == "Exclude" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+            {
+                exclude.AddRange(named.Value.Values.Select(v => v.Value as string ?? string.Empty));
+            }
+        }
+
+        return new CacheModel(ttl, exclude.ToEquatableArray());
+    }
 
     public static EntryPointEntry? ExtractEntryPointEntry(IMethodSymbol method, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace Workflowy.SourceGeneration;
 /// Validates a workflow and binds it: dependencies resolved to indices, parameters to inputs or results,
 /// a topological order, the Mermaid text, and every problem found (each one a WFY diagnostic).
 /// </summary>
-internal static class GraphBuilder
+internal static partial class GraphBuilder
 {
     /// <summary>
     /// Members of the generated run class (and its base) that a task property must not hide. Hand-kept: the test
@@ -203,6 +203,7 @@ internal static class GraphBuilder
                 arguments.Add(argument);
             }
 
+            ValidateAdmission(task, i, problems);
             var property = PropertyName(task);
             if (!usedProperties.Add(property))
             {
@@ -223,7 +224,8 @@ internal static class GraphBuilder
                 dependencies[i].ToEquatableArray(),
                 observes,
                 task.Options,
-                task.NotNullResult));
+                task.NotNullResult,
+                task.Parameters.Select(p => p.Name).ToEquatableArray()));
         }
 
         var visibility = type.Visibility;

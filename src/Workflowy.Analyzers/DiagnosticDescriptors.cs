@@ -128,6 +128,30 @@ internal static class DiagnosticDescriptors
         "[WorkflowSerialization] names a type that is not a JsonSerializerContext",
         "[WorkflowSerialization] needs a source-generated JsonSerializerContext, but {0}. Name a partial class deriving from JsonSerializerContext with [JsonSerializable] registrations.");
 
+    public static readonly DiagnosticDescriptor AdmissionNotAParameter = Rule(
+        DiagnosticIds.AdmissionNotAParameter,
+        "Workflowy.Admission",
+        "Key argument is not a parameter of the task",
+        "{0} names '{1}', which is not a parameter of task '{2}' ({3}). Name a parameter of the task with nameof(...).");
+
+    public static readonly DiagnosticDescriptor InvalidConcurrencyLimit = Rule(
+        DiagnosticIds.InvalidConcurrencyLimit,
+        "Workflowy.Admission",
+        "Invalid concurrency limit",
+        "[ConcurrencyKey] of task '{0}': {1}.");
+
+    public static readonly DiagnosticDescriptor InvalidCacheTimeToLive = Rule(
+        DiagnosticIds.InvalidCacheTimeToLive,
+        "Workflowy.Admission",
+        "Invalid cache time to live",
+        "[CacheResult(\"{0}\")] of task '{1}' is not a positive time span in invariant format; write it as [d.]hh:mm:ss, e.g. \"00:10:00\" for ten minutes.");
+
+    public static readonly DiagnosticDescriptor KeyWithoutValueEquality = Rule(
+        DiagnosticIds.KeyWithoutValueEquality,
+        "Workflowy.Admission",
+        "Key parameter is not compared by value",
+        "Parameter '{0}' of type {1} is part of the {3} of task '{2}', but a collection is compared by reference, so equal calls would never share a key; {4}.");
+
     /// <summary>A descriptor whose severity comes from <see cref="DiagnosticIds.IsWarning"/>, the one list the generator also reads.</summary>
     private static DiagnosticDescriptor Rule(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticIds.IsWarning(id) ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

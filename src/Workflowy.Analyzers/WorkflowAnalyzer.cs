@@ -38,6 +38,10 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.EntryPointNotPartial,
         DiagnosticDescriptors.NotSerializable,
         DiagnosticDescriptors.SerializerNotContext,
+        DiagnosticDescriptors.AdmissionNotAParameter,
+        DiagnosticDescriptors.InvalidConcurrencyLimit,
+        DiagnosticDescriptors.InvalidCacheTimeToLive,
+        DiagnosticDescriptors.KeyWithoutValueEquality,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />
@@ -207,6 +211,13 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
     /// <summary>The <c>Option = value</c> argument of the method's [Task] attribute.</summary>
     private static Location? OptionLocation(IMethodSymbol method, string option, CancellationToken ct)
     {
+        if (option.StartsWith("[", System.StringComparison.Ordinal))
+        {
+            // A problem with a whole attribute other than [Task] ([ConcurrencyKey], [CacheResult]): its location.
+            var name = option.Substring(1, option.Length - 2) + "Attribute";
+            return method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == name)?.ApplicationSyntaxReference?.GetSyntax(ct).GetLocation();
+        }
+
         foreach (var attribute in method.GetAttributes().Where(Extractor.IsTaskAttribute))
         {
             if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } arguments })

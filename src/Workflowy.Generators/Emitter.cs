@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Workflowy.SourceGeneration;
 
 /// <summary>Writes the generated source of one workflow.</summary>
-internal static class Emitter
+internal static partial class Emitter
 {
     private const string Rt = "global::Workflowy.";
     private const string Ct = "global::System.Threading.CancellationToken";
@@ -310,6 +310,11 @@ internal static class Emitter
             ? "protected override bool ObservesCancellation(int index) => false;"
             : $"protected override bool ObservesCancellation(int index) => index is {string.Join(" or ", observing)};");
         w.Line();
+        if (workflow.IsValid)
+        {
+            EmitArgumentsOf(w, workflow);
+        }
+
         w.Line($"protected override global::System.Threading.Tasks.ValueTask ExecuteAsync(int index, {Ct} cancellationToken)");
         w.Open();
         if (!workflow.IsValid)
@@ -503,6 +508,7 @@ internal static class Emitter
             parts.Add($"OnDependencyFailure = {Rt}DependencyFailure.{(policy == 0 ? "Fail" : policy == 1 ? "Skip" : "RunAnyway")}");
         }
 
+        AddAdmissionOptions(o, parts);
         return $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", parts)} }} }}";
     }
 

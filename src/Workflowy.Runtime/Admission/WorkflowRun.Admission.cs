@@ -437,14 +437,9 @@ public abstract partial class WorkflowRun
     /// <summary>Ends a ready task that did not run; a failure follows the error policy as any failure does.</summary>
     private void EndWithoutRunning(TaskHandle handle, TaskState to, Exception? exception)
     {
-        if (!TryFinish(handle, TaskState.Ready, to, exception, EndCause.NotStarted, out var next))
+        if (!TryFinish(handle, TaskState.Ready, to, exception, EndCause.Admission, out var next))
         {
             return;
-        }
-
-        if (to == TaskState.Failed)
-        {
-            OnTaskFailed(handle, exception!);
         }
 
         if (next is not null)

@@ -25,6 +25,9 @@ public abstract partial class WorkflowRun
 
         /// <summary>Completed in an earlier process: restored from a checkpoint, not counted as a completion in the metrics.</summary>
         Restored,
+
+        /// <summary>Ended by its admission without running (Admission/: a cache hit, a reused or refused call): as <see cref="NotStarted"/>, but a failure follows the error policy.</summary>
+        Admission,
     }
 
     /// <summary>
@@ -63,7 +66,7 @@ public abstract partial class WorkflowRun
             RunTelemetry.CountEnd(handle, to);
         }
 
-        if (to == TaskState.Failed && cause == EndCause.Attempt)
+        if (to == TaskState.Failed && cause is EndCause.Attempt or EndCause.Admission)
         {
             OnTaskFailed(handle, exception!);
         }
