@@ -60,7 +60,8 @@ internal static partial class Emitter
                 }
             }
 
-            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return new {Rt}TaskArguments({values.Count.ToString(CultureInfo.InvariantCulture)}) {{ {string.Join(", ", values)} }};");
+            var initializer = values.Count == 0 ? string.Empty : $" {{ {string.Join(", ", values)} }}";
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return new {Rt}TaskArguments({values.Count.ToString(CultureInfo.InvariantCulture)}){initializer};");
         }
 
         w.Line("default: return null;");
