@@ -28,7 +28,7 @@ internal static partial class GraphBuilder
         "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "StoreNotNull", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
         "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
-        "ArgumentsOf",
+        "ArgumentsOf", "FanOutChunks", "FanOutEach", "FanOutCollect",
         // declared by the generated run class
         "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };
@@ -50,8 +50,8 @@ internal static partial class GraphBuilder
 
     public static BoundWorkflow Build(WorkflowModel workflow)
     {
-        var tasks = workflow.Tasks;
         var problems = new List<Problem>();
+        var (tasks, fanOuts) = PrepareFanOuts(workflow.Tasks, problems);
         var type = workflow.Type;
         if (!type.IsPartial)
         {
@@ -145,6 +145,7 @@ internal static partial class GraphBuilder
         }
 
         var order = TopologicalOrder(tasks, dependencies, problems);
+        RequireAggregates(tasks, fanOuts, dependencies, problems);
         var inputs = new List<WorkflowInput>();
         var inputTypes = new Dictionary<string, TypeRef>(StringComparer.Ordinal);
         var boundTasks = new List<BoundTask>();
@@ -157,7 +158,9 @@ internal static partial class GraphBuilder
             for (var p = 0; p < task.Parameters.Count; p++)
             {
                 var parameter = task.Parameters[p];
-                var argument = BindParameter(tasks, i, p, dependencies[i], problems);
+                var argument = fanOuts[i] is { } fanOut && fanOut.ItemParameter == p
+                    ? new BoundArgument(ArgumentKind.FanOutItem, string.Empty, fanOut.Source)
+                    : BindParameter(tasks, i, p, dependencies[i], problems);
                 if (argument.Kind == ArgumentKind.Dependency &&
                     task.Options.OnDependencyFailure == WellKnownNames.DependencyFailureRunAnyway)
                 {
@@ -224,8 +227,9 @@ internal static partial class GraphBuilder
                 dependencies[i].ToEquatableArray(),
                 observes,
                 task.Options,
-                task.NotNullResult,
-                task.Parameters.Select(p => p.Name).ToEquatableArray()));
+                fanOuts[i] is null ? task.NotNullResult : null,
+                task.Parameters.Select(p => p.Name).ToEquatableArray(),
+                fanOuts[i]));
         }
 
         var visibility = type.Visibility;

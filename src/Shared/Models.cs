@@ -76,6 +76,14 @@ internal sealed record ConcurrencyModel(EquatableArray<string> Parameters, int M
 /// <summary>A task's [CacheResult]: the time to live as written and the excluded parameter names.</summary>
 internal sealed record CacheModel(string TimeToLive, EquatableArray<string> Exclude);
 
+/// <summary>A task's [FanOut]: its source task name and settings as written (-1: not given).</summary>
+internal sealed record FanOutModel(string Source, int BatchSize, int MaxParallel, int OnFailure);
+
+/// <summary>
+/// A bound fan-out: which parameter takes an element (or a chunk), the unit and per-call result types, and the settings.
+/// </summary>
+internal sealed record FanOutBinding(int ItemParameter, int Source, string UnitType, string CallResultType, int BatchSize, int MaxParallel, bool CollectAll, bool CallReturnsTask);
+
 /// <summary>One [Task] method, with nothing but values in it.</summary>
 /// <param name="NotNullResult">
 /// The result type as an error message writes it, when the result is a reference type declared without <c>?</c> in a
@@ -95,7 +103,9 @@ internal sealed record TaskModel(
     int DeclarationIndex,
     int MemberIndex,
     TaskOptionsModel Options,
-    string? NotNullResult = null);
+    string? NotNullResult = null,
+    FanOutModel? FanOut = null,
+    TypeRef? ResultElementType = null);
 
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -179,6 +189,7 @@ internal enum ArgumentKind
     Dependency,
     CancellationToken,
     TaskContext,
+    FanOutItem,
 }
 
 /// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
@@ -199,7 +210,8 @@ internal sealed record BoundTask(
     bool ObservesCancellation,
     TaskOptionsModel Options,
     string? NotNullResult = null,
-    EquatableArray<string> ParameterNames = default);
+    EquatableArray<string> ParameterNames = default,
+    FanOutBinding? FanOut = null);
 
 internal sealed record WorkflowInput(string Name, string Type);
 
@@ -260,6 +272,10 @@ internal static class DiagnosticIds
     public const string InvalidConcurrencyLimit = "WFY022";
     public const string InvalidCacheTimeToLive = "WFY023";
     public const string KeyWithoutValueEquality = "WFY024";
+    public const string FanOutSourceNotCollection = "WFY025";
+    public const string FanOutParameterMismatch = "WFY026";
+    public const string InvalidFanOut = "WFY027";
+    public const string FanOutWithoutAggregate = "WFY028";
 
     /// <summary>
     /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
@@ -276,6 +292,7 @@ internal static class WellKnownNames
     public const string WorkflowSerializationAttribute = "Workflowy.WorkflowSerializationAttribute";
     public const string ConcurrencyKeyAttribute = "Workflowy.ConcurrencyKeyAttribute";
     public const string CacheResultAttribute = "Workflowy.CacheResultAttribute";
+    public const string FanOutAttribute = "Workflowy.FanOutAttribute";
     public const string WorkflowRunner = "global::Workflowy.WorkflowRunner";
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

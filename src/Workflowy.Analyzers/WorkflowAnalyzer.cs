@@ -42,6 +42,10 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidConcurrencyLimit,
         DiagnosticDescriptors.InvalidCacheTimeToLive,
         DiagnosticDescriptors.KeyWithoutValueEquality,
+        DiagnosticDescriptors.FanOutSourceNotCollection,
+        DiagnosticDescriptors.FanOutParameterMismatch,
+        DiagnosticDescriptors.InvalidFanOut,
+        DiagnosticDescriptors.FanOutWithoutAggregate,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />

@@ -228,9 +228,10 @@ internal static partial class Emitter
         foreach (var task in tasks)
         {
             var deps = string.Concat(task.Dependencies.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)));
-            var returnsTask = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
-            var options = workflow.IsValid ? Options(task.Options) : null;
-            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(task.Backend)}, {(returnsTask ? "true" : "false")}{deps}){options},");
+            var returnsTask = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT || task.FanOut is not null;
+            var options = workflow.IsValid ? Options(FanOutNodeOptions(task)) : null;
+            var backend = task.FanOut is null ? task.Backend : 0;
+            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(backend)}, {(returnsTask ? "true" : "false")}{deps}){options},");
         }
 
         w.Indent--;
@@ -408,6 +409,12 @@ internal static partial class Emitter
     private static void EmitCall(Writer w, BoundWorkflow workflow, int index)
     {
         var task = workflow.Tasks[index];
+        if (task.FanOut is { } fanOut)
+        {
+            EmitFanOutCall(w, workflow, index, fanOut);
+            return;
+        }
+
         var target = task.IsStatic ? QualifiedName(workflow.Type) : "_workflow";
         var args = string.Join(", ", task.Arguments.Select(a => Argument(workflow, index, a)));
         var call = $"{target}.{Id(task.MethodName)}({args})";
@@ -443,6 +450,7 @@ internal static partial class Emitter
 
     private static string Argument(BoundWorkflow workflow, int index, BoundArgument argument) => argument.Kind switch
     {
+        ArgumentKind.FanOutItem => "__item",
         ArgumentKind.CancellationToken => "cancellationToken",
         ArgumentKind.TaskContext => $"CreateContext({index.ToString(CultureInfo.InvariantCulture)}, cancellationToken)",
         ArgumentKind.Input => InputField(argument.InputName) + "!",
@@ -455,13 +463,12 @@ internal static partial class Emitter
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
     /// <summary>The object initializer that sets the options given on [Task], or empty when none were.</summary>
-    private static string Options(TaskOptionsModel o)
-    {
-        if (o.IsDefault)
-        {
-            return string.Empty;
-        }
+    private static string Options(TaskOptionsModel o) =>
+        o.IsDefault ? string.Empty : $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", OptionParts(o))} }} }}";
 
+    /// <summary>The property assignments of a <c>TaskOptions</c> initializer for the options given on [Task].</summary>
+    private static List<string> OptionParts(TaskOptionsModel o)
+    {
         var parts = new List<string>();
         if (o.Retries is { } retries)
         {
@@ -509,7 +516,7 @@ internal static partial class Emitter
         }
 
         AddAdmissionOptions(o, parts);
-        return $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", parts)} }} }}";
+        return parts;
     }
 
     private static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";

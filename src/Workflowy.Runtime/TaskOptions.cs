@@ -153,6 +153,12 @@ public sealed class TaskOptions
 
     private readonly ConcurrencyOptions? _concurrency;
 
+    /// <summary>
+    /// A fan-out's call (FanOut/): its failure goes to the fan-out task that awaits it (which fails, or collects it),
+    /// not to the run's error policy.
+    /// </summary>
+    internal bool FailureGoesToParent { get; init; }
+
     /// <summary>Whether tasks with these options pass the admission gate (Admission/).</summary>
     internal bool IsGated => _concurrency is not null || Cache is not null;
 

@@ -284,7 +284,7 @@ public abstract partial class WorkflowRun
 
     private void OnTaskFailed(TaskHandle handle, Exception exception)
     {
-        if (RaisesFailures)
+        if (RaisesFailures && !handle.Options.FailureGoesToParent)
         {
             Abort(exception);
         }
