@@ -67,6 +67,28 @@ internal static partial class GraphBuilder
                 valid = false;
             }
 
+            var collectAll = fanOut.OnFailure == 1;
+            if (task.ResultType is { } callResult)
+            {
+                // The handle is the list of the calls' results even when the fan-out has problems, so that its
+                // aggregate binds (and only the fan-out's own problem is reported).
+                var listElement = collectAll ? "global::Workflowy.FanOutResult<" + callResult.Display + ">" : callResult.Display;
+                var listElementKey = collectAll ? "global::Workflowy.FanOutResult<" + callResult.Key + ">" : callResult.Key;
+                var list = new TypeRef(
+                    ReadOnlyList + listElement + ">",
+                    ReadOnlyList + listElementKey + ">",
+                    new[]
+                    {
+                        ReadOnlyList + listElementKey + ">",
+                        "global::System.Collections.Generic.IReadOnlyCollection<" + listElementKey + ">",
+                        "global::System.Collections.Generic.IEnumerable<" + listElementKey + ">",
+                        "global::System.Collections.IEnumerable",
+                        "object",
+                    }.ToEquatableArray(),
+                    callResult.Visibility);
+                prepared[i] = task with { ResultType = list, NotNullResult = null };
+            }
+
             var source = FindTask(tasks, fanOut.Source);
             if (source < 0 || source == i)
             {
@@ -85,7 +107,7 @@ internal static partial class GraphBuilder
                 continue;
             }
 
-            var batch = fanOut.BatchSize > 0;
+            var batch = fanOut.BatchSize != -1;
             var chunkKey = ReadOnlyList + element.Key + ">";
             var item = -1;
             for (var p = 0; p < task.Parameters.Count && item < 0; p++)
@@ -119,28 +141,11 @@ internal static partial class GraphBuilder
                 continue;
             }
 
-            var callResult = task.ResultType!;
-            var collectAll = fanOut.OnFailure == 1;
-            var listElement = collectAll ? "global::Workflowy.FanOutResult<" + callResult.Display + ">" : callResult.Display;
-            var listElementKey = collectAll ? "global::Workflowy.FanOutResult<" + callResult.Key + ">" : callResult.Key;
-            var list = new TypeRef(
-                ReadOnlyList + listElement + ">",
-                ReadOnlyList + listElementKey + ">",
-                new[]
-                {
-                    ReadOnlyList + listElementKey + ">",
-                    "global::System.Collections.Generic.IReadOnlyCollection<" + listElementKey + ">",
-                    "global::System.Collections.Generic.IEnumerable<" + listElementKey + ">",
-                    "global::System.Collections.IEnumerable",
-                    "object",
-                }.ToEquatableArray(),
-                callResult.Visibility);
-            prepared[i] = task with { ResultType = list, NotNullResult = null };
             fanOuts[i] = new FanOutBinding(
                 item,
                 source,
                 batch ? ReadOnlyList + element.Display + ">" : element.Display,
-                callResult.Display,
+                task.ResultType!.Display,
                 batch ? fanOut.BatchSize : 0,
                 fanOut.MaxParallel > 0 ? fanOut.MaxParallel : 0,
                 collectAll,

@@ -166,7 +166,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         {
             case DiagnosticIds.UnknownDependency:
             case DiagnosticIds.SelfDependency:
-                return DependencyLocation(method, problem.Detail, ct) ?? fallback;
+                // Past the [DependsOn] names: the source of a [FanOut], which is a dependency too.
+                return DependencyLocation(method, problem.Detail, ct) ?? OptionLocation(method, GraphBuilder.FanOutOption, ct) ?? fallback;
             default:
                 return problem.Detail < method.Parameters.Length
                     ? method.Parameters[problem.Detail].Locations.FirstOrDefault() ?? fallback

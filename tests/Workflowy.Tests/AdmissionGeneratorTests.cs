@@ -40,4 +40,42 @@ public class AdmissionGeneratorTests
         Assert.Contains("protected override global::Workflowy.TaskArguments? ArgumentsOf(int index)", text);
         Snapshot.Verify(text);
     }
+
+    internal const string FanOuts = """
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Workflowy;
+
+        namespace Catalog;
+
+        public sealed record Item(int Id);
+
+        public partial class Pricing
+        {
+            [Task] public IReadOnlyList<Item> LoadItems(int count) => new List<Item>();
+
+            [Task(Retries = 2, TimeoutSeconds = 5), FanOut(nameof(LoadItems), MaxParallel = 4)]
+            public Task<decimal> Price(Item item, CancellationToken ct) => Task.FromResult((decimal)item.Id);
+
+            [Task, DependsOn(nameof(Price))] public decimal Sum(IReadOnlyList<decimal> price) => 0m;
+
+            [Task(Backend = Backend.Thread), FanOut(nameof(LoadItems), BatchSize = 10, OnFailure = FanOutFailure.CollectAll)]
+            public int Count(IReadOnlyList<Item> chunk, TaskContext context) => chunk.Count;
+
+            [Task, DependsOn(nameof(Count))] public int Total(IReadOnlyList<FanOutResult<int>> count) => count.Count;
+        }
+        """;
+
+    [Fact]
+    public void Snapshot_FanOut()
+    {
+        var (output, result) = Harness.Generate(FanOuts);
+        var generated = result.Results.Single().GeneratedSources.Select(s => s.SyntaxTree).ToHashSet();
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Contains(tree)).ToList();
+        Assert.True(errors.Count == 0, "Generated code has diagnostics:\n" + Harness.Format(errors));
+        var text = Assert.Single(result.Results.Single().GeneratedSources).SourceText.ToString();
+        Assert.Contains("public global::Workflowy.TaskHandle<global::System.Collections.Generic.IReadOnlyList<decimal>> Price { get; }", text);
+        Snapshot.Verify(text);
+    }
 }
