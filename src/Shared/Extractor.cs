@@ -186,12 +186,27 @@ internal static class Extractor
     public static TaskModel? ExtractTask(IMethodSymbol method, INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         AttributeData? taskAttribute = null;
+        ConcurrencyModel? concurrency = null;
+        CacheModel? cache = null;
+        FanOutModel? fanOut = null;
         var dependsOn = new List<string>();
         foreach (var attribute in method.GetAttributes())
         {
             if (IsTaskAttribute(attribute))
             {
                 taskAttribute = attribute;
+            }
+            else if (attribute.AttributeClass is { } c && FullName(c) == WellKnownNames.ConcurrencyKeyAttribute)
+            {
+                concurrency = ExtractConcurrency(attribute);
+            }
+            else if (attribute.AttributeClass is { } k && FullName(k) == WellKnownNames.CacheResultAttribute)
+            {
+                cache = ExtractCache(attribute);
+            }
+            else if (attribute.AttributeClass is { } f && FullName(f) == WellKnownNames.FanOutAttribute)
+            {
+                fanOut = ExtractFanOut(attribute);
             }
             else if (IsDependsOnAttribute(attribute))
             {
@@ -202,6 +217,12 @@ internal static class Extractor
         if (taskAttribute is null)
         {
             return null;
+        }
+
+        if (fanOut is not null && !dependsOn.Contains(fanOut.Source))
+        {
+            // The fan-out's source is a dependency like any other (after the [DependsOn] ones, for their locations).
+            dependsOn.Add(fanOut.Source);
         }
 
         string? name = null;
@@ -264,7 +285,7 @@ internal static class Extractor
             }
         }
 
-        var options = new TaskOptionsModel(retries, maxAttempts, backoff, backoffBase, backoffCap, jitter, timeout, onDependencyFailure, retryOn.ToEquatableArray());
+        var options = new TaskOptionsModel(retries, maxAttempts, backoff, backoffBase, backoffCap, jitter, timeout, onDependencyFailure, retryOn.ToEquatableArray(), concurrency, cache);
 
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -295,7 +316,60 @@ internal static class Extractor
             declarationIndex,
             memberIndex,
             options,
-            NotNullResult(resultType));
+            NotNullResult(resultType),
+            fanOut,
+            ElementType(resultType));
+    }
+
+    private static FanOutModel ExtractFanOut(AttributeData attribute)
+    {
+        var source = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? string.Empty : string.Empty;
+        int batch = -1, parallel = -1, onFailure = 0;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Value.Value is not int value)
+            {
+                continue;
+            }
+
+            switch (named.Key)
+            {
+                case "BatchSize": batch = value; break;
+                case "MaxParallel": parallel = value; break;
+                case "OnFailure": onFailure = value; break;
+            }
+        }
+
+        return new FanOutModel(source, batch, parallel, onFailure);
+    }
+
+    /// <summary>The element type of a collection result (an array, or an IEnumerable&lt;T&gt; other than string); else null.</summary>
+    private static TypeRef? ElementType(ITypeSymbol? type)
+    {
+        if (type is null || type.SpecialType == SpecialType.System_String)
+        {
+            return null;
+        }
+
+        if (type is IArrayTypeSymbol { Rank: 1 } array)
+        {
+            return ExtractType(array.ElementType);
+        }
+
+        if (type is INamedTypeSymbol { IsGenericType: true } named && named.ConstructedFrom.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+        {
+            return ExtractType(named.TypeArguments[0]);
+        }
+
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (candidate.IsGenericType && candidate.ConstructedFrom.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            {
+                return ExtractType(candidate.TypeArguments[0]);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The result type's name for an error message if it is a reference type declared not nullable (nullable context enabled); else null.</summary>
@@ -303,6 +377,56 @@ internal static class Extractor
         resultType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.NotAnnotated }
             ? resultType.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)
             : null;
+
+    private static ConcurrencyModel ExtractConcurrency(AttributeData attribute)
+    {
+        var names = new List<string>();
+        foreach (var argument in attribute.ConstructorArguments)
+        {
+            if (argument.Kind == TypedConstantKind.Array)
+            {
+                names.AddRange(argument.Values.Select(v => v.Value as string ?? string.Empty));
+            }
+            else
+            {
+                names.Add(argument.Value as string ?? string.Empty);
+            }
+        }
+
+        int maxRunning = 1, maxPending = -1, onLimit = 0, onMismatch = 0;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Value.Value is not int value)
+            {
+                continue;
+            }
+
+            switch (named.Key)
+            {
+                case "MaxRunning": maxRunning = value; break;
+                case "MaxPending": maxPending = value; break;
+                case "OnLimit": onLimit = value; break;
+                case "OnArgumentMismatch": onMismatch = value; break;
+            }
+        }
+
+        return new ConcurrencyModel(names.ToEquatableArray(), maxRunning, maxPending, onLimit, onMismatch);
+    }
+
+    private static CacheModel ExtractCache(AttributeData attribute)
+    {
+        var ttl = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? string.Empty : string.Empty;
+        var exclude = new List<string>();
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Key == "Exclude" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+            {
+                exclude.AddRange(named.Value.Values.Select(v => v.Value as string ?? string.Empty));
+            }
+        }
+
+        return new CacheModel(ttl, exclude.ToEquatableArray());
+    }
 
     public static EntryPointEntry? ExtractEntryPointEntry(IMethodSymbol method, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace Workflowy.SourceGeneration;
 /// Validates a workflow and binds it: dependencies resolved to indices, parameters to inputs or results,
 /// a topological order, the Mermaid text, and every problem found (each one a WFY diagnostic).
 /// </summary>
-internal static class GraphBuilder
+internal static partial class GraphBuilder
 {
     /// <summary>
     /// Members of the generated run class (and its base) that a task property must not hide. Hand-kept: the test
@@ -28,6 +28,7 @@ internal static class GraphBuilder
         "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "StoreNotNull", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
         "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
+        "ArgumentsOf", "FanOutChunks", "FanOutEach", "FanOutCollect",
         // declared by the generated run class
         "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };
@@ -49,8 +50,8 @@ internal static class GraphBuilder
 
     public static BoundWorkflow Build(WorkflowModel workflow)
     {
-        var tasks = workflow.Tasks;
         var problems = new List<Problem>();
+        var (tasks, fanOuts) = PrepareFanOuts(workflow.Tasks, problems);
         var type = workflow.Type;
         if (!type.IsPartial)
         {
@@ -144,6 +145,7 @@ internal static class GraphBuilder
         }
 
         var order = TopologicalOrder(tasks, dependencies, problems);
+        RequireAggregates(tasks, fanOuts, dependencies, problems);
         var inputs = new List<WorkflowInput>();
         var inputTypes = new Dictionary<string, TypeRef>(StringComparer.Ordinal);
         var boundTasks = new List<BoundTask>();
@@ -156,7 +158,9 @@ internal static class GraphBuilder
             for (var p = 0; p < task.Parameters.Count; p++)
             {
                 var parameter = task.Parameters[p];
-                var argument = BindParameter(tasks, i, p, dependencies[i], problems);
+                var argument = fanOuts[i] is { } fanOut && fanOut.ItemParameter == p
+                    ? new BoundArgument(ArgumentKind.FanOutItem, string.Empty, fanOut.Source)
+                    : BindParameter(tasks, i, p, dependencies[i], problems);
                 if (argument.Kind == ArgumentKind.Dependency &&
                     task.Options.OnDependencyFailure == WellKnownNames.DependencyFailureRunAnyway)
                 {
@@ -202,6 +206,7 @@ internal static class GraphBuilder
                 arguments.Add(argument);
             }
 
+            ValidateAdmission(task, i, problems);
             var property = PropertyName(task);
             if (!usedProperties.Add(property))
             {
@@ -222,7 +227,9 @@ internal static class GraphBuilder
                 dependencies[i].ToEquatableArray(),
                 observes,
                 task.Options,
-                task.NotNullResult));
+                fanOuts[i] is null ? task.NotNullResult : null,
+                task.Parameters.Select(p => p.Name).ToEquatableArray(),
+                fanOuts[i]));
         }
 
         var visibility = type.Visibility;

@@ -61,12 +61,28 @@ internal sealed record TaskOptionsModel(
     double? BackoffJitter,
     double? TimeoutSeconds,
     int? OnDependencyFailure,
-    EquatableArray<RetryType> RetryOn)
+    EquatableArray<RetryType> RetryOn,
+    ConcurrencyModel? Concurrency = null,
+    CacheModel? Cache = null)
 {
     public static readonly TaskOptionsModel None = new(null, null, null, null, null, null, null, null, EquatableArray<RetryType>.Empty);
 
     public bool IsDefault => Equals(None);
 }
+
+/// <summary>A task's [ConcurrencyKey]: key parameter names and limits as written (MaxPending -1: not given).</summary>
+internal sealed record ConcurrencyModel(EquatableArray<string> Parameters, int MaxRunning, int MaxPending, int OnLimit, int OnArgumentMismatch);
+
+/// <summary>A task's [CacheResult]: the time to live as written and the excluded parameter names.</summary>
+internal sealed record CacheModel(string TimeToLive, EquatableArray<string> Exclude);
+
+/// <summary>A task's [FanOut]: its source task name and settings as written (-1: not given).</summary>
+internal sealed record FanOutModel(string Source, int BatchSize, int MaxParallel, int OnFailure);
+
+/// <summary>
+/// A bound fan-out: which parameter takes an element (or a chunk), the unit and per-call result types, and the settings.
+/// </summary>
+internal sealed record FanOutBinding(int ItemParameter, int Source, string UnitType, string CallResultType, int BatchSize, int MaxParallel, bool CollectAll, bool CallReturnsTask);
 
 /// <summary>One [Task] method, with nothing but values in it.</summary>
 /// <param name="NotNullResult">
@@ -87,7 +103,9 @@ internal sealed record TaskModel(
     int DeclarationIndex,
     int MemberIndex,
     TaskOptionsModel Options,
-    string? NotNullResult = null);
+    string? NotNullResult = null,
+    FanOutModel? FanOut = null,
+    TypeRef? ResultElementType = null);
 
 internal sealed record ContainingType(string Keyword, string Name);
 
@@ -171,6 +189,7 @@ internal enum ArgumentKind
     Dependency,
     CancellationToken,
     TaskContext,
+    FanOutItem,
 }
 
 /// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
@@ -190,7 +209,9 @@ internal sealed record BoundTask(
     EquatableArray<int> Dependencies,
     bool ObservesCancellation,
     TaskOptionsModel Options,
-    string? NotNullResult = null);
+    string? NotNullResult = null,
+    EquatableArray<string> ParameterNames = default,
+    FanOutBinding? FanOut = null);
 
 internal sealed record WorkflowInput(string Name, string Type);
 
@@ -247,6 +268,14 @@ internal static class DiagnosticIds
     public const string EntryPointNotPartial = "WFY018";
     public const string NotSerializable = "WFY019";
     public const string SerializerNotContext = "WFY020";
+    public const string AdmissionNotAParameter = "WFY021";
+    public const string InvalidConcurrencyLimit = "WFY022";
+    public const string InvalidCacheTimeToLive = "WFY023";
+    public const string KeyWithoutValueEquality = "WFY024";
+    public const string FanOutSourceNotCollection = "WFY025";
+    public const string FanOutParameterMismatch = "WFY026";
+    public const string InvalidFanOut = "WFY027";
+    public const string FanOutWithoutAggregate = "WFY028";
 
     /// <summary>
     /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
@@ -261,6 +290,9 @@ internal static class WellKnownNames
     public const string DependsOnAttribute = "Workflowy.DependsOnAttribute";
     public const string WorkflowAttribute = "Workflowy.WorkflowAttribute";
     public const string WorkflowSerializationAttribute = "Workflowy.WorkflowSerializationAttribute";
+    public const string ConcurrencyKeyAttribute = "Workflowy.ConcurrencyKeyAttribute";
+    public const string CacheResultAttribute = "Workflowy.CacheResultAttribute";
+    public const string FanOutAttribute = "Workflowy.FanOutAttribute";
     public const string WorkflowRunner = "global::Workflowy.WorkflowRunner";
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

@@ -128,6 +128,54 @@ internal static class DiagnosticDescriptors
         "[WorkflowSerialization] names a type that is not a JsonSerializerContext",
         "[WorkflowSerialization] needs a source-generated JsonSerializerContext, but {0}. Name a partial class deriving from JsonSerializerContext with [JsonSerializable] registrations.");
 
+    public static readonly DiagnosticDescriptor AdmissionNotAParameter = Rule(
+        DiagnosticIds.AdmissionNotAParameter,
+        "Workflowy.Admission",
+        "Key argument is not a parameter of the task",
+        "{0} names '{1}', which is not a parameter of task '{2}' ({3}). Name a parameter of the task with nameof(...).");
+
+    public static readonly DiagnosticDescriptor InvalidConcurrencyLimit = Rule(
+        DiagnosticIds.InvalidConcurrencyLimit,
+        "Workflowy.Admission",
+        "Invalid concurrency limit",
+        "[ConcurrencyKey] of task '{0}': {1}.");
+
+    public static readonly DiagnosticDescriptor InvalidCacheTimeToLive = Rule(
+        DiagnosticIds.InvalidCacheTimeToLive,
+        "Workflowy.Admission",
+        "Invalid cache time to live",
+        "[CacheResult(\"{0}\")] of task '{1}' is not a positive time span in invariant format; write it as [d.]hh:mm:ss, e.g. \"00:10:00\" for ten minutes.");
+
+    public static readonly DiagnosticDescriptor KeyWithoutValueEquality = Rule(
+        DiagnosticIds.KeyWithoutValueEquality,
+        "Workflowy.Admission",
+        "Key parameter is not compared by value",
+        "Parameter '{0}' of type {1} is part of the {3} of task '{2}', but a collection is compared by reference, so equal calls would never share a key; {4}.");
+
+    public static readonly DiagnosticDescriptor FanOutSourceNotCollection = Rule(
+        DiagnosticIds.FanOutSourceNotCollection,
+        "Workflowy.FanOut",
+        "Fan-out source is not a collection",
+        "Task '{0}' fans out over task '{1}', whose result {2} is not a collection. Fan out over a task that returns an array, a list or another IEnumerable<T>.");
+
+    public static readonly DiagnosticDescriptor FanOutParameterMismatch = Rule(
+        DiagnosticIds.FanOutParameterMismatch,
+        "Workflowy.FanOut",
+        "No parameter takes the fan-out's element",
+        "Task '{0}' fans out over the {2} elements of task '{1}', but none of its parameters takes {4} ({3}). Add a parameter of type {3}, or fix the source or BatchSize.");
+
+    public static readonly DiagnosticDescriptor InvalidFanOut = Rule(
+        DiagnosticIds.InvalidFanOut,
+        "Workflowy.FanOut",
+        "Invalid fan-out",
+        "[FanOut] of task '{0}': {1}.");
+
+    public static readonly DiagnosticDescriptor FanOutWithoutAggregate = Rule(
+        DiagnosticIds.FanOutWithoutAggregate,
+        "Workflowy.FanOut",
+        "Fan-out without an aggregate",
+        "Task '{0}' fans out, but no task depends on it to receive its results ({1}). Add an aggregate: [Task, DependsOn(nameof({0}))] T Aggregate({1} results).");
+
     /// <summary>A descriptor whose severity comes from <see cref="DiagnosticIds.IsWarning"/>, the one list the generator also reads.</summary>
     private static DiagnosticDescriptor Rule(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticIds.IsWarning(id) ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

@@ -38,6 +38,14 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.EntryPointNotPartial,
         DiagnosticDescriptors.NotSerializable,
         DiagnosticDescriptors.SerializerNotContext,
+        DiagnosticDescriptors.AdmissionNotAParameter,
+        DiagnosticDescriptors.InvalidConcurrencyLimit,
+        DiagnosticDescriptors.InvalidCacheTimeToLive,
+        DiagnosticDescriptors.KeyWithoutValueEquality,
+        DiagnosticDescriptors.FanOutSourceNotCollection,
+        DiagnosticDescriptors.FanOutParameterMismatch,
+        DiagnosticDescriptors.InvalidFanOut,
+        DiagnosticDescriptors.FanOutWithoutAggregate,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />
@@ -158,7 +166,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         {
             case DiagnosticIds.UnknownDependency:
             case DiagnosticIds.SelfDependency:
-                return DependencyLocation(method, problem.Detail, ct) ?? fallback;
+                // Past the [DependsOn] names: the source of a [FanOut], which is a dependency too.
+                return DependencyLocation(method, problem.Detail, ct) ?? OptionLocation(method, GraphBuilder.FanOutOption, ct) ?? fallback;
             default:
                 return problem.Detail < method.Parameters.Length
                     ? method.Parameters[problem.Detail].Locations.FirstOrDefault() ?? fallback
@@ -207,6 +216,13 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
     /// <summary>The <c>Option = value</c> argument of the method's [Task] attribute.</summary>
     private static Location? OptionLocation(IMethodSymbol method, string option, CancellationToken ct)
     {
+        if (option.StartsWith("[", System.StringComparison.Ordinal))
+        {
+            // A problem with a whole attribute other than [Task] ([ConcurrencyKey], [CacheResult]): its location.
+            var name = option.Substring(1, option.Length - 2) + "Attribute";
+            return method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == name)?.ApplicationSyntaxReference?.GetSyntax(ct).GetLocation();
+        }
+
         foreach (var attribute in method.GetAttributes().Where(Extractor.IsTaskAttribute))
         {
             if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } arguments })

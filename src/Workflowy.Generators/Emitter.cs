@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Workflowy.SourceGeneration;
 
 /// <summary>Writes the generated source of one workflow.</summary>
-internal static class Emitter
+internal static partial class Emitter
 {
     private const string Rt = "global::Workflowy.";
     private const string Ct = "global::System.Threading.CancellationToken";
@@ -228,9 +228,10 @@ internal static class Emitter
         foreach (var task in tasks)
         {
             var deps = string.Concat(task.Dependencies.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)));
-            var returnsTask = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
-            var options = workflow.IsValid ? Options(task.Options) : null;
-            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(task.Backend)}, {(returnsTask ? "true" : "false")}{deps}){options},");
+            var returnsTask = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT || task.FanOut is not null;
+            var options = workflow.IsValid ? Options(FanOutNodeOptions(task)) : null;
+            var backend = task.FanOut is null ? task.Backend : 0;
+            w.Line($"new {Rt}WorkflowGraphNode({Literal(task.TaskName)}, {BackendName(backend)}, {(returnsTask ? "true" : "false")}{deps}){options},");
         }
 
         w.Indent--;
@@ -310,6 +311,11 @@ internal static class Emitter
             ? "protected override bool ObservesCancellation(int index) => false;"
             : $"protected override bool ObservesCancellation(int index) => index is {string.Join(" or ", observing)};");
         w.Line();
+        if (workflow.IsValid)
+        {
+            EmitArgumentsOf(w, workflow);
+        }
+
         w.Line($"protected override global::System.Threading.Tasks.ValueTask ExecuteAsync(int index, {Ct} cancellationToken)");
         w.Open();
         if (!workflow.IsValid)
@@ -403,6 +409,12 @@ internal static class Emitter
     private static void EmitCall(Writer w, BoundWorkflow workflow, int index)
     {
         var task = workflow.Tasks[index];
+        if (task.FanOut is { } fanOut)
+        {
+            EmitFanOutCall(w, workflow, index, fanOut);
+            return;
+        }
+
         var target = task.IsStatic ? QualifiedName(workflow.Type) : "_workflow";
         var args = string.Join(", ", task.Arguments.Select(a => Argument(workflow, index, a)));
         var call = $"{target}.{Id(task.MethodName)}({args})";
@@ -438,6 +450,7 @@ internal static class Emitter
 
     private static string Argument(BoundWorkflow workflow, int index, BoundArgument argument) => argument.Kind switch
     {
+        ArgumentKind.FanOutItem => "__item",
         ArgumentKind.CancellationToken => "cancellationToken",
         ArgumentKind.TaskContext => $"CreateContext({index.ToString(CultureInfo.InvariantCulture)}, cancellationToken)",
         ArgumentKind.Input => InputField(argument.InputName) + "!",
@@ -450,13 +463,12 @@ internal static class Emitter
         string.Concat(type.ContainingTypes.Select(c => Id(c.Name) + ".")) + Id(type.Name);
 
     /// <summary>The object initializer that sets the options given on [Task], or empty when none were.</summary>
-    private static string Options(TaskOptionsModel o)
-    {
-        if (o.IsDefault)
-        {
-            return string.Empty;
-        }
+    private static string Options(TaskOptionsModel o) =>
+        o.IsDefault ? string.Empty : $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", OptionParts(o))} }} }}";
 
+    /// <summary>The property assignments of a <c>TaskOptions</c> initializer for the options given on [Task].</summary>
+    private static List<string> OptionParts(TaskOptionsModel o)
+    {
         var parts = new List<string>();
         if (o.Retries is { } retries)
         {
@@ -503,7 +515,8 @@ internal static class Emitter
             parts.Add($"OnDependencyFailure = {Rt}DependencyFailure.{(policy == 0 ? "Fail" : policy == 1 ? "Skip" : "RunAnyway")}");
         }
 
-        return $" {{ Options = new {Rt}TaskOptions {{ {string.Join(", ", parts)} }} }}";
+        AddAdmissionOptions(o, parts);
+        return parts;
     }
 
     private static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";

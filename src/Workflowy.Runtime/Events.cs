@@ -13,7 +13,11 @@ public sealed class TaskStateChangedEventArgs : EventArgs
         Attempt = task.Attempts;
         Exception = task.Exception;
         NextAttemptAt = newState == TaskState.Retrying ? task.ExtrasOrNull?.NextAttemptAt : null;
+        ResultSource = newState == TaskState.Completed ? task.ResultSource : ResultSource.Executed;
     }
+
+    /// <summary>For a change to <see cref="TaskState.Completed"/>: where the result came from (the body, the result cache, a reused call).</summary>
+    public ResultSource ResultSource { get; }
 
     /// <summary>The task.</summary>
     public TaskHandle Task { get; }

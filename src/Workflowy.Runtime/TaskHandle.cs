@@ -26,6 +26,7 @@ public partial class TaskHandle
     private const int DetachedFlag = 1 << 11;
     private const int CancelRequestedFlag = 1 << 13;
     private const int HoldsFlightFlag = 1 << 14;
+    private const int GatedFlag = 1 << 15;
     private const int StateMask = 0xFF;
     private const int AttemptShift = 8;
 
@@ -180,6 +181,26 @@ public partial class TaskHandle
 
     internal bool CancelRequested => (Volatile.Read(ref _word) & CancelRequestedFlag) != 0;
 
+    /// <summary>Whether the task passes the admission gate before it runs (it has concurrency keys or a result cache).</summary>
+    internal bool IsGated => (Volatile.Read(ref _word) & GatedFlag) != 0;
+
+    internal void MarkGated() => Interlocked.Or(ref _word, GatedFlag);
+
+    /// <summary>
+    /// Where a completed task's result came from: its body (<see cref="Workflowy.ResultSource.Executed"/>), the result
+    /// cache, or a pending call with the same concurrency key whose outcome it took.
+    /// </summary>
+    public ResultSource ResultSource => ExtrasOrNull?.ResultSource ?? ResultSource.Executed;
+
+    /// <summary>For a call that took the outcome of a pending call with the same concurrency key (<see cref="ConcurrencyLimit.Reuse"/>): that call's task.</summary>
+    public TaskHandle? ReusedFrom => ExtrasOrNull?.ReusedFrom;
+
+    /// <summary>The result, boxed (for the result cache and Reuse); null for a task without one.</summary>
+    internal virtual object? BoxedResult => null;
+
+    /// <summary>Takes a result given boxed; false if this task's result type does not hold it.</summary>
+    internal virtual bool TrySetBoxedResult(object? value) => value is null;
+
     /// <summary>Marks that the attempt holds one of the run's in-flight counts of its own (it went asynchronous or waits to retry).</summary>
     /// <returns>Whether it held one already.</returns>
     internal bool MarkHoldsFlight() => (Interlocked.Or(ref _word, HoldsFlightFlag) & HoldsFlightFlag) != 0;
@@ -228,6 +249,11 @@ public partial class TaskHandle
     /// <summary>Sets the cold parts of a submitted task (non-default options, parent, key) that it has.</summary>
     internal void SetSubmission(TaskOptions options, TaskHandle? parent)
     {
+        if (options.IsGated)
+        {
+            MarkGated();
+        }
+
         if (!ReferenceEquals(options, TaskOptions.Default) || parent is not null)
         {
             var extras = Extras;
@@ -532,7 +558,9 @@ public partial class TaskHandle
             && Volatile.Read(ref extras.ChildOrdinal) == 0
             && Volatile.Read(ref extras.Children) is null
             && Volatile.Read(ref extras.ProgressMessage) is null
-            && Volatile.Read(ref extras.InlineThread) == 0)
+            && Volatile.Read(ref extras.InlineThread) == 0
+            && extras.ResultSource == ResultSource.Executed
+            && extras.ReusedFrom is null)
         {
             // What is left is recomputed on demand: without options, a name or key in the extras was built from the
             // index (a throughline frame asks for the name of every task it stands for).

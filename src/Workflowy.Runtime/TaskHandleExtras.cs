@@ -34,4 +34,8 @@ internal sealed class TaskHandleExtras
     public List<object>? Children;
     public double Progress;
     public string? ProgressMessage;
+    /// <summary>A gated task's admission (concurrency key, cache flight); see Admission/.</summary>
+    public AdmissionTicket? Ticket;
+    public ResultSource ResultSource;
+    public TaskHandle? ReusedFrom;
 }

@@ -32,6 +32,25 @@ public class TaskHandle<T> : TaskHandle
 
     internal override bool HasResult => true;
 
+    internal override object? BoxedResult => ResultValue;
+
+    internal override bool TrySetBoxedResult(object? value)
+    {
+        if (value is T typed)
+        {
+            ResultValue = typed;
+            return true;
+        }
+
+        if (value is null && default(T) is null)
+        {
+            ResultValue = default!;
+            return true;
+        }
+
+        return false;
+    }
+
     internal override string? ResultToJson(System.Text.Json.Serialization.JsonSerializerContext? context) =>
         TypeInfo(context) is { } typeInfo ? System.Text.Json.JsonSerializer.Serialize(ResultValue, typeInfo) : null;
 

@@ -127,6 +127,61 @@ public sealed class TaskOptions
     /// <summary>For a task submitted from inside another task: whether it is detached from birth (not cancelled when its parent is cancelled or finishes).</summary>
     public bool Detached { get; init; }
 
+    /// <summary>
+    /// Concurrency control by key arguments (<c>[ConcurrencyKey]</c> on a graph task): how many calls with equal key
+    /// arguments run and wait at once in the runner, and what a call over the limit does. A submitted task needs a
+    /// <see cref="Name"/> and its <see cref="Arguments"/>. See docs/concurrency-and-caching.md.
+    /// </summary>
+    public ConcurrencyOptions? Concurrency
+    {
+        get => _concurrency;
+        init
+        {
+            value?.Validate();
+            _concurrency = value;
+        }
+    }
+
+    /// <summary>
+    /// A result cache (<c>[CacheResult]</c> on a graph task): a call whose arguments equal a completed call's within the
+    /// time to live takes that result without running. A submitted task needs a <see cref="Name"/> (its identity in the cache).
+    /// </summary>
+    public ResultCacheOptions? Cache { get; init; }
+
+    /// <summary>A submitted task's named arguments, for its concurrency and cache keys (graph tasks get theirs from the generator).</summary>
+    public TaskArguments? Arguments { get; init; }
+
+    private readonly ConcurrencyOptions? _concurrency;
+
+    /// <summary>
+    /// A fan-out's call (FanOut/): its failure goes to the fan-out task that awaits it (which fails, or collects it),
+    /// not to the run's error policy.
+    /// </summary>
+    internal bool FailureGoesToParent { get; init; }
+
+    /// <summary>Whether tasks with these options pass the admission gate (Admission/).</summary>
+    internal bool IsGated => _concurrency is not null || Cache is not null;
+
+    /// <summary>What a submission with concurrency or cache options must give; throws an <see cref="ArgumentException"/> otherwise.</summary>
+    internal void ValidateForSubmit()
+    {
+        if (string.IsNullOrEmpty(Name))
+        {
+            throw new ArgumentException("A submitted task with Concurrency or Cache options needs a Name: it is the task's identity in the keys.", "options");
+        }
+
+        if (_concurrency is not null)
+        {
+            foreach (var name in _concurrency.KeyArguments)
+            {
+                if (Arguments is null || !Arguments.Contains(name))
+                {
+                    throw new ArgumentException($"Task '{Name}' has the concurrency key argument '{name}', but TaskOptions.Arguments does not give it; add it: Arguments = new TaskArguments {{ {{ \"{name}\", value }} }}.", "options");
+                }
+            }
+        }
+    }
+
     /// <summary>The delay before attempt <paramref name="failedAttempt"/> + 1, without jitter.</summary>
     /// <param name="failedAttempt">The 1-based number of the attempt that failed.</param>
     public TimeSpan DelayAfter(int failedAttempt)

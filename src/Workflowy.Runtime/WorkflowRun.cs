@@ -503,7 +503,13 @@ public abstract partial class WorkflowRun
 
     private TaskHandle Register(int index, TaskHandle handle)
     {
-        handle.PendingDependencies = Graph.Tasks[index].DependenciesArray.Length;
+        var node = Graph.Tasks[index];
+        handle.PendingDependencies = node.DependenciesArray.Length;
+        if (node.Options.IsGated)
+        {
+            handle.MarkGated();
+        }
+
         _tasks[index] = handle;
         return handle;
     }

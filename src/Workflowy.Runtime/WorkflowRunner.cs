@@ -219,6 +219,22 @@ public sealed class WorkflowRunner : IAsyncDisposable
     /// <summary>The clock for backoff waits and timeouts (default: <see cref="TimeProvider.System"/>; tests use a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Where results of tasks with a result cache (<c>[CacheResult]</c>, <see cref="TaskOptions.Cache"/>) are kept
+    /// (default: an <see cref="InMemoryResultCache"/> of this runner, made on first use).
+    /// </summary>
+    public IResultCache ResultCache
+    {
+        get => _resultCache ?? Interlocked.CompareExchange(ref _resultCache, new InMemoryResultCache(), null) ?? _resultCache!;
+        init => _resultCache = value ?? throw new ArgumentNullException(nameof(ResultCache));
+    }
+
+    private IResultCache? _resultCache;
+    private AdmissionGate? _admission;
+
+    /// <summary>The running and pending calls per concurrency key, and the cache flights, of this runner's runs.</summary>
+    internal AdmissionGate Admission => _admission ?? Interlocked.CompareExchange(ref _admission, new AdmissionGate(), null) ?? _admission!;
+
     /// <summary>The runs started with this runner that have not ended.</summary>
     public IReadOnlyList<WorkflowRun> ActiveRuns
     {

@@ -25,6 +25,9 @@ public abstract partial class WorkflowRun
 
         /// <summary>Completed in an earlier process: restored from a checkpoint, not counted as a completion in the metrics.</summary>
         Restored,
+
+        /// <summary>Ended by its admission without running (Admission/: a cache hit, a reused or refused call): as <see cref="NotStarted"/>, but a failure follows the error policy.</summary>
+        Admission,
     }
 
     /// <summary>
@@ -63,7 +66,7 @@ public abstract partial class WorkflowRun
             RunTelemetry.CountEnd(handle, to);
         }
 
-        if (to == TaskState.Failed && cause == EndCause.Attempt)
+        if (to == TaskState.Failed && cause is EndCause.Attempt or EndCause.Admission)
         {
             OnTaskFailed(handle, exception!);
         }
@@ -256,7 +259,7 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        if (inline is null)
+        if (inline is null && !dependent.IsGated)
         {
             inline = dependent;
         }
@@ -281,7 +284,7 @@ public abstract partial class WorkflowRun
 
     private void OnTaskFailed(TaskHandle handle, Exception exception)
     {
-        if (RaisesFailures)
+        if (RaisesFailures && !handle.Options.FailureGoesToParent)
         {
             Abort(exception);
         }
@@ -294,6 +297,11 @@ public abstract partial class WorkflowRun
     /// <summary>The observers of a terminal task: the checkpoint and the completion feed; then it is counted.</summary>
     private void OnTerminal(TaskHandle handle)
     {
+        if (handle.IsGated)
+        {
+            OnGatedTerminal(handle);
+        }
+
         _checkpointer?.Add(handle);
         if (_feed is { HasObservers: true } feed)
         {
@@ -372,6 +380,7 @@ public abstract partial class WorkflowRun
         }
 
         _callerRegistration.Dispose();
+        ReleaseAdmissions();
         HandleList tasks;
         int count;
         lock (_tasksLock)

@@ -101,6 +101,12 @@ public abstract partial class WorkflowRun
         TaskHandle? next = handle;
         while (next is not null)
         {
+            if (next.IsGated && HoldForAdmission(next))
+            {
+                // Admission (Admission/WorkflowRun.Admission.cs) took it: it waits for its key, or ended without running.
+                return;
+            }
+
             if (WorkflowyDiagnostics.QueueWait.Enabled)
             {
                 next.Extras.ReadyTimestamp = Stopwatch.GetTimestamp();

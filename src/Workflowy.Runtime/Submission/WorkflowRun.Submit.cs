@@ -237,6 +237,11 @@ public abstract partial class WorkflowRun
     private Backend BackendFor(TaskOptions options, bool returnsTask)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.IsGated)
+        {
+            options.ValidateForSubmit();
+        }
+
         var backend = ResolveBackend(options.Backend, returnsTask);
         if (!Runner.HasExecutor(backend))
         {
