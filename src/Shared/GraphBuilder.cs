@@ -9,7 +9,7 @@ namespace Workflowy.SourceGeneration;
 /// Validates a workflow and binds it: dependencies resolved to indices, parameters to inputs or results,
 /// a topological order, the Mermaid text, and every problem found (each one a WFY diagnostic).
 /// </summary>
-internal static class GraphBuilder
+internal static partial class GraphBuilder
 {
     /// <summary>
     /// Members of the generated run class (and its base) that a task property must not hide. Hand-kept: the test
@@ -28,6 +28,7 @@ internal static class GraphBuilder
         "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "StoreNotNull", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
         "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
+        "InvokeInProcessWorker",
         // declared by the generated run class
         "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };
@@ -275,6 +276,7 @@ internal static class GraphBuilder
             }
         }
 
+        CheckProcessTasks(type, tasks, problems);
         var entryPoints = new List<BoundEntryPoint>();
         for (var e = 0; e < workflow.EntryPoints.Count; e++)
         {

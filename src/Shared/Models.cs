@@ -249,6 +249,8 @@ internal static class DiagnosticIds
     public const string EntryPointNotPartial = "WFY018";
     public const string NotSerializable = "WFY019";
     public const string SerializerNotContext = "WFY020";
+    public const string ProcessWithoutSerializer = "WFY040";
+    public const string ProcessNotInCatalog = "WFY041";
 
     /// <summary>
     /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
@@ -267,7 +269,8 @@ internal static class WellKnownNames
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const int BackendThread = 2;
-    public const int BackendMax = 3;
+    public const int BackendProcess = 4;
+    public const int BackendMax = 4;
     public const int DependencyFailureRunAnyway = 2;
     public const string Exception = "global::System.Exception";
 }

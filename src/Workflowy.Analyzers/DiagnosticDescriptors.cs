@@ -128,6 +128,18 @@ internal static class DiagnosticDescriptors
         "[WorkflowSerialization] names a type that is not a JsonSerializerContext",
         "[WorkflowSerialization] needs a source-generated JsonSerializerContext, but {0}. Name a partial class deriving from JsonSerializerContext with [JsonSerializable] registrations.");
 
+    public static readonly DiagnosticDescriptor ProcessWithoutSerializer = Rule(
+        DiagnosticIds.ProcessWithoutSerializer,
+        "Workflowy.Backend",
+        "Process task in a workflow without a serializer context",
+        "Task '{0}' runs on Backend.Process: its inputs, dependency results and result cross to a child process as JSON, but workflow '{1}' names no serializer context. Add [WorkflowSerialization(typeof(YourJsonContext))] to '{1}', registering those types with [JsonSerializable], or use another backend.");
+
+    public static readonly DiagnosticDescriptor ProcessNotInCatalog = Rule(
+        DiagnosticIds.ProcessNotInCatalog,
+        "Workflowy.Backend",
+        "Process task in a workflow the catalogue does not list",
+        "Task '{0}' runs on Backend.Process, but workflow '{1}' is a private or protected nested class, which the workflow catalogue does not list, so the child process cannot find it. Make '{1}' internal or public, or use another backend.");
+
     /// <summary>A descriptor whose severity comes from <see cref="DiagnosticIds.IsWarning"/>, the one list the generator also reads.</summary>
     private static DiagnosticDescriptor Rule(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticIds.IsWarning(id) ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

@@ -38,6 +38,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.EntryPointNotPartial,
         DiagnosticDescriptors.NotSerializable,
         DiagnosticDescriptors.SerializerNotContext,
+        DiagnosticDescriptors.ProcessWithoutSerializer,
+        DiagnosticDescriptors.ProcessNotInCatalog,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />

@@ -305,7 +305,8 @@ internal static partial class Emitter
         }
         w.Line();
 
-        var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();
+        // A Process task always takes a token: cancelling it (its run, its timeout) stops its child process.
+        var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation || x.t.Backend == WellKnownNames.BackendProcess).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();
         w.Line(observing.Count == 0
             ? "protected override bool ObservesCancellation(int index) => false;"
             : $"protected override bool ObservesCancellation(int index) => index is {string.Join(" or ", observing)};");
@@ -405,6 +406,13 @@ internal static partial class Emitter
     private static void EmitCall(Writer w, BoundWorkflow workflow, int index)
     {
         var task = workflow.Tasks[index];
+        if (task.Backend == WellKnownNames.BackendProcess)
+        {
+            // The body runs in a child process, found there through the catalogue by its task name.
+            w.Line($"return InvokeInProcessWorker({index.ToString(CultureInfo.InvariantCulture)}, cancellationToken);");
+            return;
+        }
+
         var target = task.IsStatic ? QualifiedName(workflow.Type) : "_workflow";
         var args = string.Join(", ", task.Arguments.Select(a => Argument(workflow, index, a)));
         var call = $"{target}.{Id(task.MethodName)}({args})";
@@ -523,6 +531,7 @@ internal static partial class Emitter
         1 => Rt + "Backend.Async",
         2 => Rt + "Backend.Thread",
         3 => Rt + "Backend.Serial",
+        4 => Rt + "Backend.Process",
         0 => Rt + "Backend.Default",
         _ => $"({Rt}Backend){backend.ToString(CultureInfo.InvariantCulture)}",
     };
