@@ -32,7 +32,7 @@ public sealed partial class ProcessWorkflow
     }
 
     [Task]
-    public static int Parent() => Environment.ProcessId;
+    public static int InParent() => Environment.ProcessId;
 }
 
 /// <summary>Six independent Process tasks, for the bound on children.</summary>
@@ -53,32 +53,38 @@ public sealed partial class WideWorkflow
     }
 }
 
-/// <summary>
-/// A child that ends badly on its first attempt, in the way <c>mode</c> names; the second attempt (OnceThenPid, which
-/// retries) returns the pid of the child it ran in. Always fails every attempt (no retry).
-/// </summary>
+/// <summary>A child that misbehaves on the first attempt only (the task retries once); the second returns its pid.</summary>
 [WorkflowSerialization(typeof(ProcessAppJson))]
-public sealed partial class CrashWorkflow
+public sealed partial class CrashOnceWorkflow
 {
     [Task(Backend = Backend.Process, Retries = 1, Backoff = Backoff.None)]
     public static int OnceThenPid(string mode, TaskContext context)
     {
         if (context.Attempt == 1)
         {
-            Misbehave(mode, context);
+            Misbehaviour.Act(mode, context);
         }
 
         return Environment.ProcessId;
     }
+}
 
+/// <summary>A child that misbehaves on its only attempt.</summary>
+[WorkflowSerialization(typeof(ProcessAppJson))]
+public sealed partial class CrashAlwaysWorkflow
+{
     [Task(Backend = Backend.Process)]
     public static int Always(string mode, TaskContext context)
     {
-        Misbehave(mode, context);
+        Misbehaviour.Act(mode, context);
         return Environment.ProcessId;
     }
+}
 
-    private static void Misbehave(string mode, TaskContext context)
+/// <summary>The ways a child ends badly, by name.</summary>
+internal static class Misbehaviour
+{
+    public static void Act(string mode, TaskContext context)
     {
         switch (mode)
         {
