@@ -67,6 +67,12 @@ internal static partial class GraphBuilder
                 valid = false;
             }
 
+            if (task.Backend == WellKnownNames.BackendProcess)
+            {
+                Invalid("its calls run in this process, one per element, so Backend.Process does not apply to it; fan out to a task without Backend.Process, or remove [FanOut]");
+                valid = false;
+            }
+
             var collectAll = fanOut.OnFailure == 1;
             if (task.ResultType is { } callResult)
             {

@@ -29,6 +29,7 @@ internal static partial class GraphBuilder
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
         "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
         "ArgumentsOf", "FanOutChunks", "FanOutEach", "FanOutCollect",
+        "InvokeInProcessWorker",
         // declared by the generated run class
         "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };
@@ -203,7 +204,7 @@ internal static partial class GraphBuilder
                     }
                 }
 
-                arguments.Add(argument);
+                arguments.Add(argument with { ParameterName = parameter.Name, ParameterType = parameter.Type.Display });
             }
 
             ValidateAdmission(task, i, problems);
@@ -282,6 +283,7 @@ internal static partial class GraphBuilder
             }
         }
 
+        CheckProcessTasks(type, tasks, problems);
         var entryPoints = new List<BoundEntryPoint>();
         for (var e = 0; e < workflow.EntryPoints.Count; e++)
         {

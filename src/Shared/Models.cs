@@ -194,7 +194,9 @@ internal enum ArgumentKind
 
 /// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
 /// <param name="LiftToNullable">The parameter is <c>T?</c> of a value-type result: it receives null when the dependency did not complete.</param>
-internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency, bool LiftToNullable = false);
+/// <param name="ParameterName">The parameter's name (for the catalogue's task list and the task invoker).</param>
+/// <param name="ParameterType">The parameter's type as written (for the catalogue's task list).</param>
+internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency, bool LiftToNullable = false, string ParameterName = "", string ParameterType = "");
 
 internal sealed record BoundTask(
     bool IsSupported,
@@ -276,6 +278,8 @@ internal static class DiagnosticIds
     public const string FanOutParameterMismatch = "WFY026";
     public const string InvalidFanOut = "WFY027";
     public const string FanOutWithoutAggregate = "WFY028";
+    public const string ProcessWithoutSerializer = "WFY040";
+    public const string ProcessNotInCatalog = "WFY041";
 
     /// <summary>
     /// Whether the diagnostic is a warning; every other WFY id is an error. The analyzers take each descriptor's
@@ -297,7 +301,8 @@ internal static class WellKnownNames
     public const string TaskContext = "global::Workflowy.TaskContext";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const int BackendThread = 2;
-    public const int BackendMax = 3;
+    public const int BackendProcess = 4;
+    public const int BackendMax = 4;
     public const int DependencyFailureRunAnyway = 2;
     public const string Exception = "global::System.Exception";
 }

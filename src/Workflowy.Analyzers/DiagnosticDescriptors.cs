@@ -175,6 +175,17 @@ internal static class DiagnosticDescriptors
         "Workflowy.FanOut",
         "Fan-out without an aggregate",
         "Task '{0}' fans out, but no task depends on it to receive its results ({1}). Add an aggregate: [Task, DependsOn(nameof({0}))] T Aggregate({1} results).");
+    public static readonly DiagnosticDescriptor ProcessWithoutSerializer = Rule(
+        DiagnosticIds.ProcessWithoutSerializer,
+        "Workflowy.Backend",
+        "Process task in a workflow without a serializer context",
+        "Task '{0}' runs on Backend.Process: its inputs, dependency results and result cross to a child process as JSON, but workflow '{1}' names no serializer context. Add [WorkflowSerialization(typeof(YourJsonContext))] to '{1}', registering those types with [JsonSerializable], or use another backend.");
+
+    public static readonly DiagnosticDescriptor ProcessNotInCatalog = Rule(
+        DiagnosticIds.ProcessNotInCatalog,
+        "Workflowy.Backend",
+        "Process task in a workflow the catalogue does not list",
+        "Task '{0}' runs on Backend.Process, but workflow '{1}' is a private or protected nested class, which the workflow catalogue does not list, so the child process cannot find it. Make '{1}' internal or public, or use another backend.");
 
     /// <summary>A descriptor whose severity comes from <see cref="DiagnosticIds.IsWarning"/>, the one list the generator also reads.</summary>
     private static DiagnosticDescriptor Rule(string id, string category, string title, string message) =>

@@ -46,6 +46,8 @@ public sealed class WorkflowAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.FanOutParameterMismatch,
         DiagnosticDescriptors.InvalidFanOut,
         DiagnosticDescriptors.FanOutWithoutAggregate,
+        DiagnosticDescriptors.ProcessWithoutSerializer,
+        DiagnosticDescriptors.ProcessNotInCatalog,
     }.ToImmutableDictionary(d => d.Id);
 
     /// <inheritdoc />

@@ -306,7 +306,8 @@ internal static partial class Emitter
         }
         w.Line();
 
-        var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();
+        // A Process task always takes a token: cancelling it (its run, its timeout) stops its child process.
+        var observing = tasks.Select((t, i) => (t, i)).Where(x => x.t.ObservesCancellation || x.t.Backend == WellKnownNames.BackendProcess).Select(x => x.i.ToString(CultureInfo.InvariantCulture)).ToList();
         w.Line(observing.Count == 0
             ? "protected override bool ObservesCancellation(int index) => false;"
             : $"protected override bool ObservesCancellation(int index) => index is {string.Join(" or ", observing)};");
@@ -379,6 +380,7 @@ internal static partial class Emitter
         w.Close();
         w.Line();
         w.Line($"public override {Rt}WorkflowGraph Graph => {run}.Definition;");
+        EmitTaskInfos(w, workflow);
         if (type.SerializerContext is not { } serializer)
         {
             w.Close();
@@ -403,6 +405,7 @@ internal static partial class Emitter
         var arguments = string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "));
         w.Line($"return {run}.StartNew(__workflow, {arguments}__runner, __runId, __cancellationToken);");
         w.Close();
+        EmitTaskInvoker(w, workflow);
         w.Close();
     }
 
@@ -411,7 +414,15 @@ internal static partial class Emitter
         var task = workflow.Tasks[index];
         if (task.FanOut is { } fanOut)
         {
+            // A fan-out runs its child calls in this process (WFY027 refuses a fan-out on Backend.Process).
             EmitFanOutCall(w, workflow, index, fanOut);
+            return;
+        }
+
+        if (task.Backend == WellKnownNames.BackendProcess)
+        {
+            // The body runs in a child process, found there through the catalogue by its task name.
+            w.Line($"return InvokeInProcessWorker({index.ToString(CultureInfo.InvariantCulture)}, cancellationToken);");
             return;
         }
 
@@ -534,6 +545,7 @@ internal static partial class Emitter
         1 => Rt + "Backend.Async",
         2 => Rt + "Backend.Thread",
         3 => Rt + "Backend.Serial",
+        4 => Rt + "Backend.Process",
         0 => Rt + "Backend.Default",
         _ => $"({Rt}Backend){backend.ToString(CultureInfo.InvariantCulture)}",
     };

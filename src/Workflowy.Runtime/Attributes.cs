@@ -19,6 +19,17 @@ public enum Backend
     /// <summary>The body runs on the runner's dedicated serial worker: one job at a time, in the order they became
     /// ready, with the execution context (async locals) of whoever started the run or submitted the task.</summary>
     Serial = 3,
+
+    /// <summary>
+    /// The body runs in a child worker process of the same application (started and reused by the runner's
+    /// <see cref="ProcessTaskExecutor"/>, at most <see cref="ProcessWorkerOptions.MaxWorkers"/> of them), found there
+    /// through the workflow catalogue by its task name; inputs, dependency results and the result cross as JSON through
+    /// the workflow's <c>[WorkflowSerialization]</c> context (WFY040). A child that crashes fails the attempt with
+    /// <see cref="ProcessWorkerCrashedException"/> and the retry policy applies. The application's <c>Main</c> must
+    /// start with <c>if (WorkflowyProcessWorker.IsWorker) return await WorkflowyProcessWorker.RunAsync();</c>.
+    /// See docs/process-backend.md.
+    /// </summary>
+    Process = 4,
 }
 
 /// <summary>
@@ -28,13 +39,13 @@ public enum Backend
 internal static class BackendInfo
 {
     /// <summary>The defined backends, for messages.</summary>
-    public const string Names = "Backend.Default, Backend.Async, Backend.Thread or Backend.Serial";
+    public const string Names = "Backend.Default, Backend.Async, Backend.Thread, Backend.Serial or Backend.Process";
 
     /// <summary>The backends a task runs on once <see cref="Backend.Default"/> is resolved: each has an executor in every runner.</summary>
-    public static readonly Backend[] Executable = [Backend.Async, Backend.Thread, Backend.Serial];
+    public static readonly Backend[] Executable = [Backend.Async, Backend.Thread, Backend.Serial, Backend.Process];
 
     /// <summary>Whether <paramref name="backend"/> is a named member of <see cref="Backend"/>.</summary>
-    public static bool IsDefined(Backend backend) => backend is Backend.Default or Backend.Async or Backend.Thread or Backend.Serial;
+    public static bool IsDefined(Backend backend) => backend is Backend.Default or Backend.Async or Backend.Thread or Backend.Serial or Backend.Process;
 
     /// <summary>
     /// Whether <paramref name="backend"/> fits the byte a handle keeps it in: a named member, or a value a sibling

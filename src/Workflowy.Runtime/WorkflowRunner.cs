@@ -329,6 +329,7 @@ public sealed class WorkflowRunner : IAsyncDisposable
         table[(byte)Backend.Async] = new WorkerPoolExecutor(MaxWorkers);
         table[(byte)Backend.Thread] = new DedicatedThreadExecutor(MaxWorkers);
         table[(byte)Backend.Serial] = new SerialExecutor("Workflowy serial worker");
+        table[(byte)Backend.Process] = new ProcessTaskExecutor();
         if (_customExecutors is not null)
         {
             foreach (var (backend, executor) in _customExecutors)

@@ -248,6 +248,11 @@ public abstract partial class WorkflowRun
             throw new ArgumentException($"No executor of the runner runs backend {(int)backend}: use {BackendInfo.Names}, or give the runner an executor for it in WorkflowRunner.Executors.", nameof(options));
         }
 
+        if (backend == Backend.Process)
+        {
+            throw new ArgumentException("A submitted body cannot run on Backend.Process: a child process finds a task body by its workflow's task name, and a submitted delegate has none. Declare the work as a [Task(Backend = Backend.Process)] of a workflow.", nameof(options));
+        }
+
         if (backend == Backend.Thread && returnsTask)
         {
             throw new ArgumentException("An asynchronous body cannot run on Backend.Thread, which runs synchronous bodies only; use Backend.Async.", nameof(options));
