@@ -14,7 +14,7 @@ namespace Workflowy;
 /// (keyset-paged) and run leases, in the schema <see cref="PostgreSqlWorkflowyOptions.Schema"/>, created and migrated by
 /// the store on first use (a schema of another application or of a newer version is refused with a
 /// <see cref="PostgreSqlSchemaException"/> and left untouched). Every <see cref="SaveAsync"/> batch is one transaction.
-/// JSON is stored as the text given, unchanged. Runs started through <c>PostgreSqlWorkflowClient</c> are listed
+/// JSON is stored as the text given, unchanged. Runs started through <see cref="PostgreSqlWorkflowClient"/> are listed
 /// and loaded here too. Thread-safe; failures are <see cref="CheckpointException"/>s that name the server and schema,
 /// never the connection string.
 /// </summary>

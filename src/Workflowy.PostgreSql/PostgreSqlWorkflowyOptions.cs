@@ -6,8 +6,8 @@ namespace Workflowy;
 /// <summary>
 /// Where and how Workflowy uses PostgreSQL: the server (<see cref="ConnectionString"/>), the schema its tables live in,
 /// and the distributed executor's tuning (claim batch, lease, heartbeat, polling). One options object is shared by the
-/// store (<see cref="PostgreSqlWorkflowStore"/>), the starter (<c>PostgreSqlWorkflowClient</c>) and the workers
-/// (<c>PostgreSqlWorker</c>). See docs/scale-out.md.
+/// store (<see cref="PostgreSqlWorkflowStore"/>), the starter (<see cref="PostgreSqlWorkflowClient"/>) and the workers
+/// (<see cref="PostgreSqlWorker"/>). See docs/scale-out.md.
 /// </summary>
 public sealed partial class PostgreSqlWorkflowyOptions
 {
