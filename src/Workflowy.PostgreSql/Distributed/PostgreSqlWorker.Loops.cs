@@ -28,9 +28,17 @@ public sealed partial class PostgreSqlWorker
             failure = ex;
         }
 
-        // No more claims: wait for the bodies running, then flush their outcomes.
-        while (Volatile.Read(ref _busy) > 0 && !_leaseLost)
+        // No more claims: wait until every claimed task has its outcome queued (bodies finish, or are cancelled when the
+        // lease is lost: then for at most a lease), then flush the outcomes: after a lost lease they are all fenced,
+        // and counted as such.
+        var lostAt = (long?)null;
+        while (Volatile.Read(ref _running) > 0)
         {
+            if (_leaseLost && Stopwatch.GetElapsedTime(lostAt ??= Stopwatch.GetTimestamp()) > _db.Options.LeaseDuration)
+            {
+                break;
+            }
+
             await Task.Delay(10).ConfigureAwait(false);
         }
 
@@ -98,6 +106,7 @@ public sealed partial class PostgreSqlWorker
 
             Interlocked.Add(ref _claimed, claimed.Count);
             Interlocked.Add(ref _busy, claimed.Count);
+            Interlocked.Add(ref _running, claimed.Count);
             foreach (var task in claimed)
             {
                 _ = Task.Run(() => RunAttemptAsync(task));
@@ -204,7 +213,15 @@ public sealed partial class PostgreSqlWorker
     {
         Outcome outcome;
         var attempt = task.Attempt - task.Lost;
-        if (!_runs.TryGetValue(task.RunSeq, out var run))
+        var startedAt = AttemptStarting is null ? default : DateTimeOffset.UtcNow;
+        if (Stopwatch.GetTimestamp() > Interlocked.Read(ref _leaseValidUntil))
+        {
+            // Our lease may have expired (the process was paused, or the heartbeat could not reach the database): the
+            // reaper may have handed this task to another worker, which may even have completed it. Run nothing; hand
+            // the task back (the write is fenced if it was taken over; the attempt is not counted).
+            outcome = new Outcome(task.Id, task.Attempt, Lost, null, "WorkerLostException: the worker's lease was not surely valid when the attempt was to start", 0);
+        }
+        else if (!_runs.TryGetValue(task.RunSeq, out var run))
         {
             outcome = new Outcome(task.Id, task.Attempt, Failed, null, $"InvalidOperationException: the run of task '{task.Key}' is missing", 0);
         }
@@ -236,6 +253,7 @@ public sealed partial class PostgreSqlWorker
             }
 
             var call = new TaskCall(run.Workflow, run.RunId, task.Name, task.Key, task.InputsJson ?? run.InputsJson, results, Math.Max(1, attempt));
+            AttemptStarting?.Invoke(call, task.Attempt, startedAt);
             using var timeout = task.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
             using var linked = timeout is null
                 ? CancellationTokenSource.CreateLinkedTokenSource(_bodiesCancelled.Token)
@@ -262,6 +280,7 @@ public sealed partial class PostgreSqlWorker
         }
 
         _outcomes.Writer.TryWrite(outcome);
+        Interlocked.Decrement(ref _running);
     }
 
     private static bool Retryable(TaskOptions options, Exception failure)
@@ -392,6 +411,7 @@ public sealed partial class PostgreSqlWorker
                 var connection = await _db.DataSource.OpenConnectionAsync(_finished.Token).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
+                    var sent = Stopwatch.GetTimestamp();
                     using var command = new NpgsqlCommand($"UPDATE {_s}.workers SET lease_until = now() + @lease WHERE id = @id AND state = 0", connection);
                     command.Parameters.AddWithValue("id", Id);
                     command.Parameters.AddWithValue("lease", _db.Options.LeaseDuration);
@@ -401,6 +421,7 @@ public sealed partial class PostgreSqlWorker
                         return;
                     }
 
+                    Interlocked.Exchange(ref _leaseValidUntil, sent + LeaseTicks);
                     unreachableSince = null;
                 }
             }

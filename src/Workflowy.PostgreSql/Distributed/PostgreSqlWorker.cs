@@ -28,10 +28,12 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     private readonly CancellationTokenSource _finished = new();
     private Task _loops = Task.CompletedTask;
     private int _busy;
+    private int _running;
     private long _claimed;
     private long _accepted;
     private long _fenced;
     private long _notifiedAt;
+    private long _leaseValidUntil;
     private volatile bool _leaseLost;
 
     internal PostgreSqlWorker(PostgreSqlWorkflowyOptions options, ITaskBodies bodies)
@@ -60,6 +62,13 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     /// <summary>Test hook: awaited by the completer before it writes a batch of outcomes.</summary>
     internal Func<int, Task>? BeforeComplete { get; set; }
 
+    /// <summary>
+    /// Test hook (the chaos test's journal): called just before a body is invoked, with the call, the attempt's fencing
+    /// number, and the time read before the lease check that let the body start (so that a pause after the check cannot
+    /// make the start look later than it was).
+    /// </summary>
+    internal Action<TaskCall, int, DateTimeOffset>? AttemptStarting { get; set; }
+
     /// <summary>Test hook: while true, the heartbeat does not renew the lease (as for a process paused past it).</summary>
     internal bool HeartbeatSuspended { get; set; }
 
@@ -71,6 +80,7 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
         {
             try
             {
+                Interlocked.Exchange(ref _leaseValidUntil, System.Diagnostics.Stopwatch.GetTimestamp() + LeaseTicks);
                 using var command = new NpgsqlCommand($"INSERT INTO {_s}.workers (id, host, pid, lease_until) VALUES (@id, @host, @pid, now() + @lease)", connection);
                 command.Parameters.AddWithValue("id", Id);
                 command.Parameters.AddWithValue("host", Environment.MachineName);
@@ -147,6 +157,10 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     internal const short Retry = 1;
     internal const short Failed = 2;
     internal const short Skipped = 3;
+    internal const short Lost = 4;
+
+    /// <summary>The lease duration in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    private long LeaseTicks => (long)(_db.Options.LeaseDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 }
 
 /// <summary>What a <see cref="PostgreSqlWorker"/> has done.</summary>

@@ -192,15 +192,15 @@ public sealed class ProtocolTests(PostgresServer server) : PostgresTest(server)
             .On("Next", (call, _) => new($"\"next after {call.DependencyResults["Work"]!.Trim('"')}\""));
         await using var client = new PostgreSqlWorkflowClient(Tuned());
 
-        // The zombie: claims Work, runs it, then is "paused" (no heartbeat, its completion held) past its 1 s lease.
+        // The zombie: claims Work, runs it, then is "paused" (no heartbeat, its completion held) past its 2 s lease.
         var gate = new TaskCompletionSource();
-        var zombie = Track(new PostgreSqlWorker(Tuned(leaseSeconds: 1), zombieBodies) { HeartbeatSuspended = true, BeforeComplete = _ => gate.Task });
+        var zombie = Track(new PostgreSqlWorker(Tuned(leaseSeconds: 2), zombieBodies) { HeartbeatSuspended = true, BeforeComplete = _ => gate.Task });
         await zombie.StartAsync();
         var runId = await client.StartAsync(definition, "{}");
         await zombieDone.Task.WaitAsync(Guard);
 
         // Another worker's reaper declares it dead, hands Work over (attempt 2), and the run finishes without it.
-        await WorkerAsync(takerBodies, Tuned(leaseSeconds: 1));
+        await WorkerAsync(takerBodies, Tuned(leaseSeconds: 2));
         await takenOver.Task.WaitAsync(Guard);
         var run = await client.WaitForRunAsync(definition.FullName, runId).WaitAsync(Guard);
 
