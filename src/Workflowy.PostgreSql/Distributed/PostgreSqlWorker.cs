@@ -35,6 +35,7 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     private long _notifiedAt;
     private long _leaseValidUntil;
     private volatile bool _leaseLost;
+    private int _disposed;
 
     internal PostgreSqlWorker(PostgreSqlWorkflowyOptions options, ITaskBodies bodies)
     {
@@ -103,6 +104,11 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _bodiesCancelled))
         {
@@ -116,10 +122,15 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the worker (see <see cref="StopAsync"/>) and closes its connections.</summary>
+    /// <summary>Stops the worker (see <see cref="StopAsync"/>) and closes its connections; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _db.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _bodiesCancelled.Dispose();
