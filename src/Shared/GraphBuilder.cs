@@ -199,7 +199,7 @@ internal static class GraphBuilder
                     }
                 }
 
-                arguments.Add(argument);
+                arguments.Add(argument with { ParameterName = parameter.Name, ParameterType = parameter.Type.Display });
             }
 
             var property = PropertyName(task);

@@ -175,7 +175,9 @@ internal enum ArgumentKind
 
 /// <summary>What one parameter of a task receives. <see cref="Value"/> is the input name or the dependency index.</summary>
 /// <param name="LiftToNullable">The parameter is <c>T?</c> of a value-type result: it receives null when the dependency did not complete.</param>
-internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency, bool LiftToNullable = false);
+/// <param name="ParameterName">The parameter's name (for the catalogue's task list and the task invoker).</param>
+/// <param name="ParameterType">The parameter's type as written (for the catalogue's task list).</param>
+internal sealed record BoundArgument(ArgumentKind Kind, string InputName, int Dependency, bool LiftToNullable = false, string ParameterName = "", string ParameterType = "");
 
 internal sealed record BoundTask(
     bool IsSupported,

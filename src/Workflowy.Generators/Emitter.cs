@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Workflowy.SourceGeneration;
 
 /// <summary>Writes the generated source of one workflow.</summary>
-internal static class Emitter
+internal static partial class Emitter
 {
     private const string Rt = "global::Workflowy.";
     private const string Ct = "global::System.Threading.CancellationToken";
@@ -373,6 +373,7 @@ internal static class Emitter
         w.Close();
         w.Line();
         w.Line($"public override {Rt}WorkflowGraph Graph => {run}.Definition;");
+        EmitTaskInfos(w, workflow);
         if (type.SerializerContext is not { } serializer)
         {
             w.Close();
@@ -397,6 +398,7 @@ internal static class Emitter
         var arguments = string.Concat(workflow.Inputs.Select(i => InputParameter(i.Name) + ", "));
         w.Line($"return {run}.StartNew(__workflow, {arguments}__runner, __runId, __cancellationToken);");
         w.Close();
+        EmitTaskInvoker(w, workflow);
         w.Close();
     }
 

@@ -11,17 +11,33 @@ namespace Workflowy;
 /// What a running task knows about itself: declare a parameter of this type on a task method, or read
 /// <see cref="Current"/> anywhere inside a task body (across awaits, and in work the body starts).
 /// </summary>
+/// <remarks>
+/// A task invoked outside its run (<see cref="WorkflowDefinition.InvokeTaskAsync"/>: <c>Backend.Process</c>, a
+/// remote worker) gets a context with its name, run id, attempt and token; <see cref="ReportProgress"/> goes to
+/// <see cref="TaskInvocation.ProgressReported"/>; the members that need the run itself (<see cref="Task"/>,
+/// <see cref="Run"/>, side effects, state, events) throw <see cref="NotSupportedException"/>, and <see cref="Current"/>
+/// is null there.
+/// </remarks>
 public sealed class TaskContext
 {
     private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
 
-    private readonly TaskHandle _handle;
+    private readonly TaskHandle? _handle;
     private readonly CancellationToken _attemptToken;
+    private readonly Detached? _detached;
 
     internal TaskContext(TaskHandle handle, int attempt, CancellationToken attemptToken = default)
     {
         _handle = handle;
         Attempt = attempt;
+        _attemptToken = attemptToken;
+    }
+
+    /// <summary>The context of a task invoked outside its run (<see cref="WorkflowDefinition.InvokeTaskAsync"/>).</summary>
+    internal TaskContext(string taskName, TaskInvocation invocation, CancellationToken attemptToken)
+    {
+        _detached = new Detached(taskName, invocation);
+        Attempt = invocation.Attempt;
         _attemptToken = attemptToken;
     }
 
@@ -37,31 +53,44 @@ public sealed class TaskContext
     }
 
     /// <summary>The task's name.</summary>
-    public string TaskName => _handle.Name;
+    public string TaskName => _handle is { } handle ? handle.Name : _detached!.TaskName;
 
     /// <summary>The id of the run this attempt belongs to.</summary>
-    public string RunId => _handle.Run.RunId;
+    public string RunId => _handle is { } handle ? handle.Run.RunId : _detached!.Invocation.RunId;
 
     /// <summary>The attempt number, starting at 1.</summary>
     public int Attempt { get; }
 
     /// <summary>Signalled when the task, its run, its runner or its parent is cancelled, or the attempt times out.</summary>
-    public CancellationToken CancellationToken => _attemptToken.CanBeCanceled ? _attemptToken : _handle.AttemptToken();
+    public CancellationToken CancellationToken => _attemptToken.CanBeCanceled || _handle is null ? _attemptToken : _handle.AttemptToken();
 
     /// <summary>This task's handle.</summary>
-    public TaskHandle Task => _handle;
+    /// <exception cref="NotSupportedException">The task was invoked outside its run.</exception>
+    public TaskHandle Task => Handle(nameof(Task));
 
     /// <summary>The run this task belongs to (submit child tasks through it).</summary>
-    public WorkflowRun Run => _handle.Run;
+    /// <exception cref="NotSupportedException">The task was invoked outside its run.</exception>
+    public WorkflowRun Run => Handle(nameof(Run)).Run;
 
-    /// <summary>The task that submitted this one (dynamic tasks submitted from inside a task), or that started this task's run; null otherwise.</summary>
-    public TaskHandle? Parent => _handle.Parent ?? _handle.Run.Parent;
+    /// <summary>The task that submitted this one (dynamic tasks submitted from inside a task), or that started this task's run; null otherwise (and outside its run).</summary>
+    public TaskHandle? Parent => _handle is { } handle ? handle.Parent ?? handle.Run.Parent : null;
 
     /// <summary>The throughline at this task: the chain of frames and task names that led here.</summary>
     public System.Collections.Generic.IReadOnlyList<string> Throughline => Workflowy.Throughline.Chain;
 
     /// <summary>Reports progress: <paramref name="fraction"/> is clamped to [0, 1]; both are visible on the handle.</summary>
-    public void ReportProgress(double fraction, string? message = null) => _handle.ReportProgress(fraction, message);
+    /// <exception cref="NotSupportedException">The task was invoked outside its run without <see cref="TaskInvocation.ProgressReported"/>.</exception>
+    public void ReportProgress(double fraction, string? message = null)
+    {
+        if (_handle is { } handle)
+        {
+            handle.ReportProgress(fraction, message);
+            return;
+        }
+
+        var report = _detached!.Invocation.ProgressReported ?? throw NotInRun(nameof(ReportProgress));
+        report(double.IsNaN(fraction) ? 0 : Math.Clamp(fraction, 0, 1), message);
+    }
 
     /// <summary>
     /// Runs a side effect once per run: its result is recorded with the run (in the store, before this returns) under
@@ -75,8 +104,8 @@ public sealed class TaskContext
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(action);
+        var valueKey = EffectKey(Handle(nameof(SideEffectAsync)).Key, key);
         var info = typeInfo ?? InfoOf<T>();
-        var valueKey = EffectKey(_handle.Key, key);
         if (Run.TryGetValue(valueKey, out var json))
         {
             return JsonSerializer.Deserialize(json, info)!;
@@ -119,14 +148,14 @@ public sealed class TaskContext
     public T? GetState<T>(string key, JsonTypeInfo<T>? typeInfo = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return Run.TryGetValue("state:" + key, out var json) ? JsonSerializer.Deserialize(json, typeInfo ?? InfoOf<T>()) : default;
+        return Handle(nameof(GetState)).Run.TryGetValue("state:" + key, out var json) ? JsonSerializer.Deserialize(json, typeInfo ?? InfoOf<T>()) : default;
     }
 
     /// <summary>Records run state: visible to every task of the run, stored with the run's next checkpoint.</summary>
     public void SetState<T>(string key, T value, JsonTypeInfo<T>? typeInfo = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var pending = Run.SetValueAsync("state:" + key, JsonSerializer.Serialize(value, typeInfo ?? InfoOf<T>()), durably: false, CancellationToken.None);
+        var pending = Handle(nameof(SetState)).Run.SetValueAsync("state:" + key, JsonSerializer.Serialize(value, typeInfo ?? InfoOf<T>()), durably: false, CancellationToken.None);
         if (!pending.IsCompletedSuccessfully)
         {
             pending.AsTask().GetAwaiter().GetResult();
@@ -141,7 +170,7 @@ public sealed class TaskContext
     public async ValueTask<string> WaitForEventAsync(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var runner = Run.Runner;
+        var runner = Handle(nameof(WaitForEventAsync)).Run.Runner;
         if (runner.Events.TryGet(name, out var payload))
         {
             return payload;
@@ -189,7 +218,8 @@ public sealed class TaskContext
     /// </summary>
     public async ValueTask DelayUntilAsync(DateTimeOffset time)
     {
-        var clock = Run.Runner.TimeProvider;
+        // Outside its run the body waits on the system clock (there is no runner's).
+        var clock = _handle is { } handle ? handle.Run.Runner.TimeProvider : TimeProvider.System;
         TimeSpan wait;
         while ((wait = time - clock.GetUtcNow()) > TimeSpan.Zero)
         {
@@ -207,6 +237,15 @@ public sealed class TaskContext
             ?? throw new InvalidOperationException($"Task '{TaskName}' needs a serializer for {typeof(T).Name}: pass a JsonTypeInfo, name a context with [WorkflowSerialization] on the workflow, or set WorkflowRunner.SerializerContext.");
         return WorkflowRun.TypeInfoOf<T>(context);
     }
+
+    private TaskHandle Handle(string member) => _handle ?? throw NotInRun(member);
+
+    private NotSupportedException NotInRun(string member) => new(
+        $"TaskContext.{member} is not available to task '{TaskName}': it was invoked outside its run (Backend.Process or another remote worker, through WorkflowDefinition.InvokeTaskAsync), " +
+        "where the run, its handles, state, side effects and events are not reachable. Keep that work in a task on an in-process backend (Async, Thread, Serial).");
+
+    /// <summary>What a context outside its run knows: the task's name and the invocation.</summary>
+    private sealed record Detached(string TaskName, TaskInvocation Invocation);
 
     /// <summary>The task whose body is running here (the innermost task frame of the throughline).</summary>
     internal static TaskHandle? CurrentHandle => Workflowy.Throughline.CurrentTask;

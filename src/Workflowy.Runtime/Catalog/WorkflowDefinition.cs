@@ -15,7 +15,7 @@ namespace Workflowy;
 /// there with <see cref="WorkflowCatalog.Find"/>. A task's identity within a definition is its graph name
 /// (<see cref="WorkflowGraphNode.Name"/>), the same as in a checkpoint.
 /// </summary>
-public abstract class WorkflowDefinition
+public abstract partial class WorkflowDefinition
 {
     private readonly ReadOnlyCollection<WorkflowInputInfo> _inputs;
 

@@ -122,6 +122,16 @@ namespace Shop
             }
 
             public override global::Workflowy.WorkflowGraph Graph => CheckoutRun.Definition;
+
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("LoadCart", "LoadCart", global::Workflowy.Backend.Default, "Shop.Cart", global::System.Array.Empty<string>(), new global::Workflowy.WorkflowTaskParameterInfo("cartId", global::Workflowy.WorkflowTaskParameterKind.Input, "int", "cartId")),
+                new global::Workflowy.WorkflowTaskInfo("Price", "Price", global::Workflowy.Backend.Async, "decimal", new string[] { "LoadCart" }, new global::Workflowy.WorkflowTaskParameterInfo("cart", global::Workflowy.WorkflowTaskParameterKind.Dependency, "Shop.Cart", "LoadCart"), new global::Workflowy.WorkflowTaskParameterInfo("cancellationToken", global::Workflowy.WorkflowTaskParameterKind.CancellationToken, "System.Threading.CancellationToken")),
+                new global::Workflowy.WorkflowTaskInfo("Reserve", "Reserve", global::Workflowy.Backend.Thread, "bool", new string[] { "LoadCart" }, new global::Workflowy.WorkflowTaskParameterInfo("cart", global::Workflowy.WorkflowTaskParameterKind.Dependency, "Shop.Cart", "LoadCart")),
+                new global::Workflowy.WorkflowTaskInfo("Confirm", "Confirm", global::Workflowy.Backend.Thread, "string", new string[] { "Price", "Reserve" }, new global::Workflowy.WorkflowTaskParameterInfo("price", global::Workflowy.WorkflowTaskParameterKind.Dependency, "decimal", "Price"), new global::Workflowy.WorkflowTaskParameterInfo("reserve", global::Workflowy.WorkflowTaskParameterKind.Dependency, "bool", "Reserve"), new global::Workflowy.WorkflowTaskParameterInfo("customer", global::Workflowy.WorkflowTaskParameterKind.Input, "string", "customer")),
+            };
         }
     }
 }

@@ -119,6 +119,16 @@ namespace Ops
             }
 
             public override global::Workflowy.WorkflowGraph Graph => ResilientRun.Definition;
+
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("Fetch", "Fetch", global::Workflowy.Backend.Default, "int", global::System.Array.Empty<string>()),
+                new global::Workflowy.WorkflowTaskInfo("Local", "Local", global::Workflowy.Backend.Serial, "int", global::System.Array.Empty<string>()),
+                new global::Workflowy.WorkflowTaskInfo("Report", "Report", global::Workflowy.Backend.Default, "string", new string[] { "Fetch", "Local" }, new global::Workflowy.WorkflowTaskParameterInfo("fetch", global::Workflowy.WorkflowTaskParameterKind.Dependency, "int?", "Fetch"), new global::Workflowy.WorkflowTaskParameterInfo("local", global::Workflowy.WorkflowTaskParameterKind.Dependency, "int?", "Local")),
+                new global::Workflowy.WorkflowTaskInfo("Publish", "Publish", global::Workflowy.Backend.Default, null, new string[] { "Report" }, new global::Workflowy.WorkflowTaskParameterInfo("report", global::Workflowy.WorkflowTaskParameterKind.Dependency, "string", "Report")),
+            };
         }
     }
 }

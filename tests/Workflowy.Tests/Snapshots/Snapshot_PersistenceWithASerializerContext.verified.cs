@@ -162,6 +162,15 @@ namespace Shop
 
             public override global::Workflowy.WorkflowGraph Graph => CheckoutRun.Definition;
 
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("LoadCart", "LoadCart", global::Workflowy.Backend.Default, "Shop.Cart", global::System.Array.Empty<string>(), new global::Workflowy.WorkflowTaskParameterInfo("cartId", global::Workflowy.WorkflowTaskParameterKind.Input, "int", "cartId")),
+                new global::Workflowy.WorkflowTaskInfo("Confirm", "Confirm", global::Workflowy.Backend.Default, "string", new string[] { "LoadCart" }, new global::Workflowy.WorkflowTaskParameterInfo("cart", global::Workflowy.WorkflowTaskParameterKind.Dependency, "Shop.Cart", "LoadCart"), new global::Workflowy.WorkflowTaskParameterInfo("customer", global::Workflowy.WorkflowTaskParameterKind.Input, "string", "customer")),
+                new global::Workflowy.WorkflowTaskInfo("Notify", "Notify", global::Workflowy.Backend.Default, null, new string[] { "Confirm" }, new global::Workflowy.WorkflowTaskParameterInfo("confirm", global::Workflowy.WorkflowTaskParameterKind.Dependency, "string", "Confirm")),
+            };
+
             public override global::System.Text.Json.Serialization.JsonSerializerContext? SerializerContext => global::Shop.ShopJson.Default;
 
             protected override global::Workflowy.WorkflowRun StartFromJson(global::System.Text.Json.JsonElement __inputs, global::Workflowy.WorkflowRunner? __runner, string? __runId, global::System.Threading.CancellationToken __cancellationToken)
@@ -170,6 +179,45 @@ namespace Shop
                 var __in_customer = ReadInput<string>(__inputs, "customer", false);
                 var __workflow = __runner?.Services?.GetService(typeof(global::Shop.Checkout)) as global::Shop.Checkout ?? new global::Shop.Checkout();
                 return CheckoutRun.StartNew(__workflow, __in_cartId, __in_customer, __runner, __runId, __cancellationToken);
+            }
+
+            protected override global::System.Threading.Tasks.ValueTask<string?> InvokeTaskCore(int __index, global::Workflowy.TaskInvocation __invocation, global::System.Text.Json.JsonElement __inputs, global::System.Threading.CancellationToken __cancellationToken)
+            {
+                switch (__index)
+                {
+                    case 0: return __Invoke0(__invocation, __inputs, __cancellationToken);
+                    case 1: return __Invoke1(__invocation, __inputs, __cancellationToken);
+                    case 2: return __Invoke2(__invocation, __inputs, __cancellationToken);
+                    default: throw new global::System.ArgumentOutOfRangeException(nameof(__index));
+                }
+            }
+
+            private static global::Shop.Checkout __Workflow(global::Workflowy.TaskInvocation __invocation)
+                => __invocation.Services?.GetService(typeof(global::Shop.Checkout)) as global::Shop.Checkout ?? new global::Shop.Checkout();
+
+            private global::System.Threading.Tasks.ValueTask<string?> __Invoke0(global::Workflowy.TaskInvocation __invocation, global::System.Text.Json.JsonElement __inputs, global::System.Threading.CancellationToken __cancellationToken)
+            {
+                var __workflow = __Workflow(__invocation);
+                var __p0 = ReadInput<int>(__inputs, "cartId", false);
+                var __result = __workflow.LoadCart(__p0);
+                return new global::System.Threading.Tasks.ValueTask<string?>(ResultToJson<global::Shop.Cart>(__result, "LoadCart", "Shop.Cart"));
+            }
+
+            private global::System.Threading.Tasks.ValueTask<string?> __Invoke1(global::Workflowy.TaskInvocation __invocation, global::System.Text.Json.JsonElement __inputs, global::System.Threading.CancellationToken __cancellationToken)
+            {
+                var __workflow = __Workflow(__invocation);
+                var __p0 = ReadDependency<global::Shop.Cart>(__invocation, "LoadCart", "cart", true);
+                var __p1 = ReadInput<string>(__inputs, "customer", false);
+                var __result = __workflow.Confirm(__p0, __p1);
+                return new global::System.Threading.Tasks.ValueTask<string?>(ResultToJson<string>(__result, "Confirm", "string"));
+            }
+
+            private async global::System.Threading.Tasks.ValueTask<string?> __Invoke2(global::Workflowy.TaskInvocation __invocation, global::System.Text.Json.JsonElement __inputs, global::System.Threading.CancellationToken __cancellationToken)
+            {
+                var __workflow = __Workflow(__invocation);
+                var __p0 = ReadDependency<string>(__invocation, "Confirm", "confirm", true);
+                await __workflow.Notify(__p0).ConfigureAwait(false);
+                return null;
             }
         }
     }

@@ -149,6 +149,20 @@ partial class Outer
             }
 
             public override global::Workflowy.WorkflowGraph Graph => ShapesRun.Definition;
+
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("Void", "Void", global::Workflowy.Backend.Default, null, global::System.Array.Empty<string>()),
+                new global::Workflowy.WorkflowTaskInfo("Value", "Value", global::Workflowy.Backend.Default, "int", global::System.Array.Empty<string>(), new global::Workflowy.WorkflowTaskParameterInfo("class", global::Workflowy.WorkflowTaskParameterKind.Input, "int", "class")),
+                new global::Workflowy.WorkflowTaskInfo("PlainTask", "PlainTask", global::Workflowy.Backend.Default, null, new string[] { "Void" }),
+                new global::Workflowy.WorkflowTaskInfo("TaskOfT", "TaskOfT", global::Workflowy.Backend.Default, "int", new string[] { "Value" }, new global::Workflowy.WorkflowTaskParameterInfo("value", global::Workflowy.WorkflowTaskParameterKind.Dependency, "int", "Value")),
+                new global::Workflowy.WorkflowTaskInfo("PlainValueTask", "PlainValueTask", global::Workflowy.Backend.Default, null, global::System.Array.Empty<string>()),
+                new global::Workflowy.WorkflowTaskInfo("shaped-result", "ValueTaskOfT", global::Workflowy.Backend.Default, "string?", new string[] { "TaskOfT" }, new global::Workflowy.WorkflowTaskParameterInfo("taskOfT", global::Workflowy.WorkflowTaskParameterKind.Dependency, "int", "TaskOfT"), new global::Workflowy.WorkflowTaskParameterInfo("context", global::Workflowy.WorkflowTaskParameterKind.TaskContext, "Workflowy.TaskContext")),
+                new global::Workflowy.WorkflowTaskInfo("Last", "Last", global::Workflowy.Backend.Default, "Secret", new string[] { "shaped-result", "PlainTask" }, new global::Workflowy.WorkflowTaskParameterInfo("valueTaskOfT", global::Workflowy.WorkflowTaskParameterKind.Dependency, "string?", "shaped-result"), new global::Workflowy.WorkflowTaskParameterInfo("token", global::Workflowy.WorkflowTaskParameterKind.CancellationToken, "System.Threading.CancellationToken")),
+                new global::Workflowy.WorkflowTaskInfo("Completion", "Completion", global::Workflowy.Backend.Default, "int", global::System.Array.Empty<string>()),
+            };
         }
     }
 }
