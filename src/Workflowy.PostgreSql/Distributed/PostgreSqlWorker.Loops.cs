@@ -109,7 +109,9 @@ public sealed partial class PostgreSqlWorker
             Interlocked.Add(ref _running, claimed.Count);
             foreach (var task in claimed)
             {
-                _ = Task.Run(() => RunAttemptAsync(task));
+                // The run is resolved now (ClaimAsync has just read every claimed task's run into the cache).
+                var run = _runs.GetValueOrDefault(task.RunSeq);
+                _ = Task.Run(() => RunAttemptAsync(task, run));
             }
         }
     }
@@ -187,6 +189,12 @@ public sealed partial class PostgreSqlWorker
                 }
             }
 
+            if (_runs.Count > 10_000)
+            {
+                // A cache, not a record: runs that ended long ago need not stay (a run still going is read again).
+                _runs.Clear();
+            }
+
             foreach (var task in claimed)
             {
                 if (!_runs.ContainsKey(task.RunSeq))
@@ -209,7 +217,7 @@ public sealed partial class PostgreSqlWorker
     }
 
     /// <summary>Runs one attempt (or resolves a task whose dependencies failed, per its policy) and queues its outcome.</summary>
-    private async Task RunAttemptAsync(Claimed task)
+    private async Task RunAttemptAsync(Claimed task, RunInfo? run)
     {
         Outcome outcome;
         var attempt = task.Attempt - task.Lost;
@@ -221,7 +229,7 @@ public sealed partial class PostgreSqlWorker
             // the task back (the write is fenced if it was taken over; the attempt is not counted).
             outcome = new Outcome(task.Id, task.Attempt, Lost, null, "WorkerLostException: the worker's lease was not surely valid when the attempt was to start", 0);
         }
-        else if (!_runs.TryGetValue(task.RunSeq, out var run))
+        else if (run is null)
         {
             outcome = new Outcome(task.Id, task.Attempt, Failed, null, $"InvalidOperationException: the run of task '{task.Key}' is missing", 0);
         }

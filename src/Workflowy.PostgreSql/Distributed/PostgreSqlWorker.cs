@@ -37,6 +37,14 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     private volatile bool _leaseLost;
     private int _disposed;
 
+    /// <summary>Creates a worker on the server and schema the options name; task bodies are found in <see cref="WorkflowCatalog"/>.</summary>
+    /// <param name="options">Where the database is, and the worker's tuning.</param>
+    /// <param name="runner">Whose <see cref="WorkflowRunner.Services"/> make workflow objects (default: parameterless constructors).</param>
+    public PostgreSqlWorker(PostgreSqlWorkflowyOptions options, WorkflowRunner? runner = null)
+        : this(options, new CatalogBodies(runner))
+    {
+    }
+
     internal PostgreSqlWorker(PostgreSqlWorkflowyOptions options, ITaskBodies bodies)
     {
         _db = new PostgreSqlDatabase(options);

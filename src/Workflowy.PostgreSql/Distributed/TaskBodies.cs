@@ -24,3 +24,46 @@ internal interface ITaskBodies
     /// <summary>Runs the body; returns its result as JSON (null for a task without a result).</summary>
     ValueTask<string?> InvokeAsync(TaskCall call, CancellationToken cancellationToken);
 }
+
+/// <summary>The bodies of the workflows in <see cref="WorkflowCatalog"/>, invoked by stable identity (workflow full name + task graph name).</summary>
+internal sealed class CatalogBodies(WorkflowRunner? runner) : ITaskBodies
+{
+    public TaskOptions? FindOptions(string workflow, string taskName)
+    {
+        var definition = Find(workflow);
+        if (definition is null)
+        {
+            return null;
+        }
+
+        var index = definition.Graph.IndexOf(taskName);
+        return index < 0 ? null : definition.Graph.Tasks[index].Options;
+    }
+
+    public ValueTask<string?> InvokeAsync(TaskCall call, CancellationToken cancellationToken)
+    {
+        var definition = Find(call.Workflow) ?? throw new InvalidOperationException($"Workflow '{call.Workflow}' is not in this worker's workflow catalogue.");
+        var invocation = new TaskInvocation(call.InputsJson)
+        {
+            DependencyResults = call.DependencyResults,
+            RunId = call.RunId,
+            Attempt = call.Attempt,
+            Services = runner?.Services,
+        };
+        return definition.InvokeTaskAsync(call.TaskName, invocation, cancellationToken);
+    }
+
+    /// <summary>By full name only: a short name could pick another workflow.</summary>
+    private static WorkflowDefinition? Find(string workflow)
+    {
+        foreach (var definition in WorkflowCatalog.All)
+        {
+            if (string.Equals(definition.FullName, workflow, StringComparison.Ordinal))
+            {
+                return definition;
+            }
+        }
+
+        return null;
+    }
+}
