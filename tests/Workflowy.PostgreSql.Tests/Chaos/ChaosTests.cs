@@ -10,8 +10,8 @@ namespace Workflowy.PostgreSql.Tests.Chaos;
 /// The chaos test: four worker processes (tests/Workflowy.PostgreSql.ChaosApp, the generated <see cref="LayeredDag"/>
 /// run unchanged through the catalogue) execute layered DAG runs while the test kills workers with <c>kill -9</c> at
 /// seeded random moments (each restarted at once) and, in some rounds, pauses a busy worker with SIGSTOP past its lease
-/// and resumes it. Round 0 is the 20,000-task DAG (5 layers × 4,000); rounds 1 to 20 are 5 × 100..300 (500 to 1,500
-/// tasks). After each round: the run completed with the locally computed results; no body execution started after its
+/// and resumes it. Round 0 is the 20,000-task DAG (5 layers × 4,000); rounds 1 to 20 are 5 × 60..160 (300 to 800
+/// tasks); a chaos action every 0.5 to 1.5 s, the first of each round on a worker holding claimed tasks. After each round: the run completed with the locally computed results; no body execution started after its
 /// task's completion was committed, nor with a later attempt than the one that completed it (the workers journal every
 /// attempt start to a file, flushed before the body runs); every task has one result row. Over all rounds: stale writes were rejected by fencing (counted by the database), and each killed
 /// worker's tasks were handed back (recovery times are printed).
@@ -58,7 +58,7 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
             await Task.WhenAll(Enumerable.Range(0, Workers).Select(StartAsync));
             for (var round = 0; round <= rounds; round++)
             {
-                var width = round == 0 ? 4000 : random.Next(100, 301);
+                var width = round == 0 ? 4000 : random.Next(60, 161);
                 totalTasks += width * LayeredDag.Layers;
                 var context = $"seed {seed}, round {round}, width {width}";
                 var runId = await client.StartPlanAsync(definition, "{}", LayeredDag.Plan(width), "round-" + round);
@@ -83,7 +83,7 @@ public sealed class ChaosTests(PostgresServer server, ITestOutputHelper output) 
 
                     if (clock.Elapsed >= nextChaos)
                     {
-                        nextChaos = clock.Elapsed + TimeSpan.FromMilliseconds(random.Next(150, 700));
+                        nextChaos = clock.Elapsed + TimeSpan.FromMilliseconds(random.Next(500, 1500));
                         var slot = random.Next(Workers);
                         if (slots[slot] is { HasExited: false } victim && (firstDone || await RunningTasksAsync(victim.Id) > 0))
                         {
