@@ -92,7 +92,7 @@ public class TaskInvocationTests
     public async Task InvokeTaskAsync_TheTokenReachesTheBody()
     {
         using var cts = new CancellationTokenSource();
-        var wait = Shapes.InvokeTaskAsync("Wait", new TaskInvocation("{}"), cts.Token);
+        var wait = WorkflowCatalog.Find(typeof(InvocationWaiting).FullName!)!.InvokeTaskAsync("Wait", new TaskInvocation("{}"), cts.Token);
         Assert.False(wait.IsCompleted);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await wait);

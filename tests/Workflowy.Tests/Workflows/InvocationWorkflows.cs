@@ -51,9 +51,6 @@ public sealed partial class InvocationShapes
     public static string? LastLogged;
 
     [Task]
-    public static ValueTask Wait(CancellationToken cancellationToken) => new(Task.Delay(Timeout.Infinite, cancellationToken));
-
-    [Task]
     public static string Context(TaskContext context)
     {
         context.ReportProgress(2, "half");
@@ -65,6 +62,14 @@ public sealed partial class InvocationShapes
 
     [Task]
     public static string NullLabel(string label) => label == "null" ? null! : label;
+}
+
+/// <summary>A task that waits for its token (invoked alone; never run as a whole).</summary>
+[WorkflowSerialization(typeof(InvocationJson))]
+public sealed partial class InvocationWaiting
+{
+    [Task]
+    public static ValueTask Wait(CancellationToken cancellationToken) => new(Task.Delay(Timeout.Infinite, cancellationToken));
 }
 
 /// <summary>No parameterless constructor: its tasks are invoked only with Services.</summary>
