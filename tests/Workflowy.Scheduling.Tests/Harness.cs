@@ -1,0 +1,64 @@
+namespace Workflowy.Scheduling.Tests;
+
+/// <summary>The §2.4 driver: step a fake clock to each due time in turn and await the scheduler's idle signal after each step.</summary>
+public sealed class Harness : IAsyncDisposable
+{
+    public static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public Harness(DateTimeOffset? start = null, IScheduleStore? store = null, int inboxCapacity = 10_000)
+    {
+        Clock = new FakeTimeProvider(start ?? T0);
+        Runner = new WorkflowRunner { TimeProvider = Clock };
+        Store = store ?? new InMemoryScheduleStore();
+        Scheduler = new WorkflowScheduler(Runner, new SchedulerOptions { Store = Store, IncludeDeclared = false, InboxCapacity = inboxCapacity });
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    public WorkflowRunner Runner { get; }
+
+    public IScheduleStore Store { get; }
+
+    public WorkflowScheduler Scheduler { get; }
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>Steps to <paramref name="target"/>, stopping at every wake-up on the way; checks that no wait is longer than a day.</summary>
+    public async Task AdvanceToAsync(DateTimeOffset target)
+    {
+        await Scheduler.WhenIdleAsync();
+        while (Scheduler.NextWakeUp is { } due && due <= target)
+        {
+            Assert.True(due - Now <= TimeSpan.FromDays(1), $"a wait of {due - Now} was armed");
+            Clock.SetUtcNow(due > Now ? due : Now);
+            await Scheduler.WhenIdleAsync();
+            Assert.False(Scheduler.NextWakeUp == due, $"the scheduler re-armed at {due:O} after handling it");
+        }
+
+        if (target > Now)
+        {
+            Clock.SetUtcNow(target);
+        }
+
+        await Scheduler.WhenIdleAsync();
+    }
+
+    /// <summary>One jump (a suspend or a late wake-up): the timer fires once, late.</summary>
+    public async Task JumpAsync(TimeSpan by)
+    {
+        await Scheduler.WhenIdleAsync();
+        Clock.Advance(by);
+        await Scheduler.WhenIdleAsync();
+    }
+
+    public async Task<ScheduleOccurrence[]> OutcomesAsync(string id) => [.. await Scheduler.GetOccurrencesAsync(id)];
+
+    public async Task<DateTimeOffset[]> FiredAsync(string id) =>
+        [.. (await OutcomesAsync(id)).Where(o => o.Outcome == OccurrenceOutcome.Fired).Select(o => o.ScheduledTime)];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Scheduler.DisposeAsync();
+        await Runner.DisposeAsync();
+    }
+}
