@@ -120,6 +120,8 @@ public sealed partial class WorkflowScheduler
             return;
         }
 
+        // A FireAll catch-up starts its runs in order whatever the overlap policy: it overlaps only with runs from before it.
+        var runningBefore = entry.Running.Count > 0;
         var startedOrBuffered = false;
         foreach (var step in plan)
         {
@@ -129,7 +131,8 @@ public sealed partial class WorkflowScheduler
                 continue;
             }
 
-            if (entry.Running.Count > 0 && entry.Options.Overlap != OverlapPolicy.Allow)
+            var catchUp = step.Reason == OccurrenceReason.Misfire && entry.Options.Misfire == MisfirePolicy.FireAll;
+            if ((catchUp ? runningBefore : entry.Running.Count > 0) && entry.Options.Overlap != OverlapPolicy.Allow)
             {
                 if (entry.Options.Overlap == OverlapPolicy.Skip)
                 {
