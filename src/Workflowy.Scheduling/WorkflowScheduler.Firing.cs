@@ -205,23 +205,26 @@ public sealed partial class WorkflowScheduler
             return (null, OccurrenceOutcome.BindingFailed, OccurrenceReason.None, failure);
         }
 
+        // The depth is known before the start: the run may end (and its end be read) before StartAsync returns.
+        if (context.ChainDepth > 0)
+        {
+            _chainDepths[runId] = context.ChainDepth;
+        }
+
         try
         {
             var run = await definition.StartAsync(inputsJson, Runner, runId, CancellationToken.None).ConfigureAwait(false);
-            if (context.ChainDepth > 0)
-            {
-                _chainDepths[run.RunId] = context.ChainDepth;
-            }
-
             return (run, OccurrenceOutcome.Fired, OccurrenceReason.None, null);
         }
         catch (ArgumentException ex)
         {
+            _chainDepths.TryRemove(runId, out _);
             // Inputs of the wrong type: the binding failed; nothing started.
             return (null, OccurrenceOutcome.BindingFailed, OccurrenceReason.None, $"TriggerBindingFailed({ex.Message})");
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
+            _chainDepths.TryRemove(runId, out _);
             return (null, OccurrenceOutcome.Rejected, OccurrenceReason.StartFailed, ex.Message);
         }
     }

@@ -10,11 +10,11 @@ public static class Gates
 
     public static TaskCompletionSource For(string key) => All.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    public static void Release(string key)
-    {
-        All.TryRemove(key, out var gate);
-        gate?.TrySetResult();
-    }
+    /// <summary>Opens the gate: bodies waiting on it, and those that come to it later, go on (until <see cref="Reset"/>).</summary>
+    public static void Release(string key) => For(key).TrySetResult();
+
+    /// <summary>Closes the gate again for the bodies that come to it from now on.</summary>
+    public static void Reset(string key) => All.TryRemove(key, out _);
 }
 
 /// <summary>Completes at once.</summary>
@@ -28,9 +28,10 @@ public partial class Tick
 [WorkflowSerialization(typeof(TestJson))]
 public partial class Blocking
 {
-    [Task] public async Task<int> Wait(string key)
+    [Task] public async Task<int> Wait(string key, System.Threading.CancellationToken cancellationToken)
     {
-        await Gates.For(key).Task.ConfigureAwait(false);
+        // The token lets the runner's disposal end a run the test never released.
+        await Gates.For(key).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return 1;
     }
 }
