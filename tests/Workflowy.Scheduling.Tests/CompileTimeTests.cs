@@ -204,3 +204,31 @@ public sealed class CompileTimeTests
         Assert.Contains((trigger.Id, 5), DeclaredOrder.Seen);
     }
 }
+
+public sealed class DiagnosticCatalogTests
+{
+    [Fact]
+    public void EveryDescriptorHasAHelpLinkAReleaseEntryAndADocRow()
+    {
+        var root = new System.IO.DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !System.IO.File.Exists(System.IO.Path.Combine(root.FullName, "Workflowy.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root!.FullName, "docs", "diagnostics.md"));
+        var release = System.IO.File.ReadAllLines(System.IO.Path.Combine(root.FullName, "src", "Workflowy.Scheduling.Generators", "AnalyzerReleases.Unshipped.md"));
+        var descriptors = new Workflowy.Scheduling.SourceGeneration.ScheduleAnalyzer().SupportedDiagnostics;
+        Assert.Equal(10, descriptors.Length);
+        foreach (var descriptor in descriptors)
+        {
+            var id = descriptor.Id;
+            Assert.Matches("^WFY03[0-9]$", id);
+            Assert.EndsWith("docs/diagnostics.md#" + id.ToLowerInvariant(), descriptor.HelpLinkUri, StringComparison.Ordinal);
+            var row = release.Select(l => l.Split('|').Select(c => c.Trim()).ToArray()).Single(c => c.Length == 4 && c[0] == id);
+            Assert.Equal((descriptor.Category, descriptor.DefaultSeverity.ToString()), (row[1], row[2]));
+            Assert.Contains("| " + id + " | " + descriptor.DefaultSeverity + " | " + descriptor.Title + " |", docs, StringComparison.Ordinal);
+            Assert.Contains($"<a id=\"{id.ToLowerInvariant()}\"></a>", docs, StringComparison.Ordinal);
+        }
+    }
+}
