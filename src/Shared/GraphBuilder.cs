@@ -27,9 +27,9 @@ internal static partial class GraphBuilder
         // WorkflowRun, protected (the generated code's protocol)
         "ExecuteAsync", "ObservesCancellation", "CreateHandle", "ResultOf", "ResultOrNull", "Store", "StoreNotNull", "Await",
         "CreateContext", "Begin", "WhenEnded", "SerializerContext", "SerializeResult", "RestoreResult", "SerializeInputs",
-        "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
         "ArgumentsOf", "FanOutChunks", "FanOutEach", "FanOutCollect",
         "InvokeInProcessWorker",
+        "UseRunId", "UseCheckpoint", "TypeInfoOf", "ResultJson", "GetInputsJson", "RestoreJson", "InputFromJson", "InputsJson", "WriteInput",
         // declared by the generated run class
         "Definition", "Mermaid", "Dot", "StartNew", "RunNew", "ResumeNew", "_workflow",
     };

@@ -34,4 +34,10 @@ public abstract partial class WorkflowRun
 
         return SerializeResult(index) ?? "null";
     }
+
+    /// <summary>
+    /// The run's inputs as a JSON object through the workflow's <c>[WorkflowSerialization]</c> context (for schedulers and
+    /// triggers that filter on or bind a source run's inputs); null when the workflow names no serializer context.
+    /// </summary>
+    public string? GetInputsJson() => SerializeInputs();
 }
