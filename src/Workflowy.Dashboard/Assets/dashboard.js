@@ -110,7 +110,9 @@
         liveStatus.textContent = '● live';
         liveStatus.setAttribute('data-state', 'live');
       }
-      if (connectedOnce) { schedule(); }
+      // What changed between the page's render and the stream's start (or while it was down) is fetched once.
+      var live = main ? main.getAttribute('data-live') : 'none';
+      if (connectedOnce || live !== 'none') { schedule(); }
       connectedOnce = true;
     });
     ['run', 'task', 'progress', 'event', 'log', 'action'].forEach(function (kind) {
