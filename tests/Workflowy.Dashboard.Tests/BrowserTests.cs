@@ -105,7 +105,13 @@ public sealed class BrowserTests(DashboardFixture fx)
         await form.Locator("[name='express']").CheckAsync();
         await DashboardFixture.ScreenshotAsync(page, "workflows");
 
-        await form.GetByRole(AriaRole.Button, new() { Name = "Trigger Order" }).ClickAsync();
+        var response = await page.RunAndWaitForResponseAsync(
+            () => form.GetByRole(AriaRole.Button, new() { Name = "Trigger Order" }).ClickAsync(),
+            static r => r.Url.EndsWith("/trigger", StringComparison.Ordinal));
+        if (response.Status != 201)
+        {
+            Assert.Fail($"trigger answered {response.Status}: {await response.TextAsync()}");
+        }
 
         await page.WaitForURLAsync("**/workflowy/runs/**");
         await Expect(page.Locator("main h1 .state")).ToHaveAttributeAsync("data-state", "completed");

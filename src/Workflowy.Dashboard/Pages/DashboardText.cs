@@ -62,6 +62,9 @@ internal static class DashboardText
     public static string Time(DateTimeOffset? time) =>
         time is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "–";
 
+    /// <summary>A time of day to the millisecond, for log lines.</summary>
+    public static string Clock(DateTimeOffset time) => time.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
     public static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     public static string Duration(double? milliseconds)
@@ -72,7 +75,9 @@ internal static class DashboardText
         }
 
         var span = TimeSpan.FromMilliseconds(ms);
-        return span.TotalSeconds < 1 ? Int((int)ms) + " ms"
+        return ms < 1 ? "< 1 ms"
+            : ms < 10 ? ms.ToString("0.#", CultureInfo.InvariantCulture) + " ms"
+            : span.TotalSeconds < 1 ? Int((int)ms) + " ms"
             : span.TotalMinutes < 1 ? span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
             : span.TotalHours < 1 ? Int((int)span.TotalMinutes) + " min " + Int(span.Seconds) + " s"
             : Int((int)span.TotalHours) + " h " + Int(span.Minutes) + " min";

@@ -143,7 +143,7 @@ internal static class OverviewPage
             html.Append("</g>");
             if (i % 5 == 0 || i == points.Count - 1)
             {
-                html.Append("<text class=\"axis-label\" x=\"").Append(DashboardText.Num(x)).Append("\" y=\"").Append(DashboardText.Num(height - 6)).Append("\">")
+                html.Append("<text class=\"axis-label\"").Append(i == points.Count - 1 ? " text-anchor=\"end\"" : string.Empty).Append(" x=\"").Append(DashboardText.Num(i == points.Count - 1 ? width - 2 : x)).Append("\" y=\"").Append(DashboardText.Num(height - 6)).Append("\">")
                     .Append(point.Minute.UtcDateTime.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)).Append("</text>");
             }
         }

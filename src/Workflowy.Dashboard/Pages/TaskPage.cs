@@ -45,8 +45,8 @@ internal static class TaskPage
         if (t.Policy is { } policy)
         {
             html.Append("<dl class=\"policy\"><dt>Attempts at most</dt><dd>").Append(DashboardText.Int(policy.MaxAttempts)).Append(" (").Append(DashboardText.Int(policy.Retries)).Append(" retries)</dd>")
-                .Append("<dt>Backoff</dt><dd>").Append(DashboardText.H(policy.Backoff)).Append(", base ").Append(DashboardText.Duration(policy.BackoffBaseMs)).Append(", cap ")
-                .Append(DashboardText.Duration(policy.BackoffCapMs)).Append(", jitter ").Append(DashboardText.Num(policy.Jitter)).Append("</dd>")
+                .Append("<dt>Backoff</dt><dd>").Append(policy.Retries == 0 ? "– (no retries)" : DashboardText.H(policy.Backoff) + ", base " + DashboardText.Duration(policy.BackoffBaseMs) + ", cap "
+                    + DashboardText.Duration(policy.BackoffCapMs) + ", jitter " + DashboardText.Num(policy.Jitter)).Append("</dd>")
                 .Append("<dt>Timeout per attempt</dt><dd>").Append(policy.TimeoutMs is { } timeout ? DashboardText.Duration(timeout) : "none").Append("</dd>")
                 .Append("<dt>On dependency failure</dt><dd>").Append(DashboardText.H(policy.OnDependencyFailure)).Append("</dd>")
                 .Append("<dt>Backend</dt><dd>").Append(DashboardText.H(policy.Backend)).Append("</dd>")
@@ -111,7 +111,7 @@ internal static class TaskPage
             html.Append("<pre class=\"log\" id=\"log\">");
             foreach (var line in t.Logs)
             {
-                html.Append("<span class=\"line\" data-level=\"").Append(DashboardText.H(line.Level)).Append("\">").Append(DashboardText.Time(line.At)).Append(' ')
+                html.Append("<span class=\"line\" data-level=\"").Append(DashboardText.H(line.Level)).Append("\">").Append(DashboardText.Clock(line.At)).Append(' ')
                     .Append(DashboardText.H(line.Level)).Append(' ').Append(DashboardText.H(line.Category)).Append(": ").Append(DashboardText.H(line.Message)).Append("</span>\n");
             }
 

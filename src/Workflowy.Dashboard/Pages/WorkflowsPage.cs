@@ -43,7 +43,7 @@ internal static class WorkflowsPage
             foreach (var t in w.Tasks)
             {
                 html.Append("<tr><td>").Append(DashboardText.H(t.Name)).Append("</td><td>").Append(DashboardText.H(t.DependsOn.Count == 0 ? "–" : string.Join(", ", t.DependsOn))).Append("</td><td>")
-                    .Append(DashboardText.Int(t.Policy.MaxAttempts)).Append("</td><td>").Append(DashboardText.H(t.Policy.Backoff)).Append(t.Policy.Retries > 0 ? " " + DashboardText.Duration(t.Policy.BackoffBaseMs) : string.Empty)
+                    .Append(DashboardText.Int(t.Policy.MaxAttempts)).Append("</td><td>").Append(t.Policy.Retries > 0 ? DashboardText.H(t.Policy.Backoff) + " " + DashboardText.Duration(t.Policy.BackoffBaseMs) : "–")
                     .Append("</td><td>").Append(t.Policy.TimeoutMs is { } timeout ? DashboardText.Duration(timeout) : "–").Append("</td><td>").Append(DashboardText.H(t.Policy.OnDependencyFailure))
                     .Append("</td><td>").Append(DashboardText.H(t.Policy.Backend)).Append("</td></tr>\n");
             }
