@@ -183,6 +183,7 @@ public sealed class BrowserTests(DashboardFixture fx)
         await Expect(page.Locator($"tr[data-run='{doneId}']")).ToHaveAttributeAsync("data-state", "completed");
         await page.Locator("select[name='state']").SelectOptionAsync("failed");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await page.WaitForURLAsync("**/runs?*state=failed*");
         await Expect(page.Locator($"tr[data-run='{failedId}']")).ToHaveCountAsync(1);
         await Expect(page.Locator($"tr[data-run='{doneId}']")).ToHaveCountAsync(0);
 

@@ -221,8 +221,9 @@ internal sealed partial class DashboardData
         foreach (var h in history)
         {
             times.TryGetValue(h.Task, out var t);
-            if (h.To == TaskState.Running && t.Start is null)
+            if (h.To == TaskState.Running && (t.Start is null || t.End is not null))
             {
+                // The first attempt, or the first after the task had ended (a retry of the run): the latest round.
                 t.Start = h.At;
             }
 
@@ -248,24 +249,27 @@ internal sealed partial class DashboardData
         var bars = new List<TimelineBarJson>();
         if (live && history.Count > 0)
         {
+            // Attempts are numbered per task across the whole history (a retried run starts its own count again).
             var open = new Dictionary<string, (DateTimeOffset Start, int Attempt)>(StringComparer.Ordinal);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var h in history)
             {
                 if (open.Remove(h.Task, out var bar))
                 {
                     var outcome = h.To == TaskState.Retrying ? "failed, retrying" : DashboardText.State(h.To);
-                    bars.Add(new TimelineBarJson(h.Task, bar.Attempt, bar.Start, h.At, outcome, false));
+                    bars.Add(new TimelineBarJson(h.Task, bar.Attempt, bar.Start, h.At, outcome, false, h.Error));
                 }
 
                 if (h.To == TaskState.Running)
                 {
-                    open[h.Task] = (h.At, h.Attempt);
+                    counts[h.Task] = counts.GetValueOrDefault(h.Task) + 1;
+                    open[h.Task] = (h.At, counts[h.Task]);
                 }
             }
 
             foreach (var (task, bar) in open)
             {
-                bars.Add(new TimelineBarJson(task, bar.Attempt, bar.Start, null, "running", false));
+                bars.Add(new TimelineBarJson(task, bar.Attempt, bar.Start, null, "running", false, null));
             }
         }
         else
@@ -274,7 +278,7 @@ internal sealed partial class DashboardData
             {
                 if (task.StartedAt is { } start)
                 {
-                    bars.Add(new TimelineBarJson(task.Name, Math.Max(1, task.Attempts), start, task.FinishedAt, task.State, false));
+                    bars.Add(new TimelineBarJson(task.Name, Math.Max(1, task.Attempts), start, task.FinishedAt, task.State, false, task.Error));
                 }
             }
         }

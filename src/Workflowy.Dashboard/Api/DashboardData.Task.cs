@@ -26,8 +26,7 @@ internal sealed partial class DashboardData
         var attempts = new List<AttemptJson>();
         foreach (var bar in view.Detail.Timeline.Where(b => b.Task == task))
         {
-            var error = view.Detail.History.LastOrDefault(h => h.Task == task && h.Attempt == bar.Attempt && h.Error is not null)?.Error;
-            attempts.Add(new AttemptJson(bar.Attempt, bar.Start, bar.End, bar.Outcome, error));
+            attempts.Add(new AttemptJson(bar.Attempt, bar.Start, bar.End, bar.Outcome, bar.Error));
         }
 
         ExceptionJson? exception = null;

@@ -60,7 +60,7 @@ internal sealed record TaskRowJson(
     DateTimeOffset? NextAttemptAt,
     IReadOnlyList<string> DependsOn);
 
-internal sealed record TimelineBarJson(string Task, int Attempt, DateTimeOffset Start, DateTimeOffset? End, string Outcome, bool Critical);
+internal sealed record TimelineBarJson(string Task, int Attempt, DateTimeOffset Start, DateTimeOffset? End, string Outcome, bool Critical, string? Error);
 
 internal sealed record TransitionJson(DateTimeOffset At, string Task, string From, string To, int Attempt, string? Error);
 

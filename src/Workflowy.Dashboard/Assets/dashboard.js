@@ -84,8 +84,19 @@
         });
         var opened = [];
         main.querySelectorAll('details').forEach(function (details, index) { if (details.open) { opened.push(index); } });
-        // The fragment is the server's HTML, in which every value is escaped.
-        main.innerHTML = html;
+        // The fragment is the server's HTML, in which every value is escaped. It is parsed inert (nothing loads or
+        // runs in a parsed document). A page with live parts (data-live-part) has only those replaced, so a form
+        // being filled in beside them is left alone; any other page is replaced whole.
+        var fresh = new DOMParser().parseFromString('<!doctype html><body>' + html + '</body>', 'text/html');
+        var parts = fresh.querySelectorAll('[data-live-part][id]');
+        if (parts.length > 0) {
+          parts.forEach(function (part) {
+            var current = document.getElementById(part.id);
+            if (current) { current.replaceWith(part); }
+          });
+        } else {
+          main.replaceChildren.apply(main, Array.prototype.slice.call(fresh.body.childNodes));
+        }
         main.querySelectorAll('input.pick').forEach(function (input) {
           if (picked[input.getAttribute('data-workflow') + '\n' + input.getAttribute('data-run')]) { input.checked = true; }
         });

@@ -159,12 +159,12 @@ internal static class RunPage
             return;
         }
 
-        const double width = 760, labelWidth = 170, row = 24, top = 8;
+        const double width = 760, labelWidth = 170, row = 24, top = 8, right = 40;
         var rows = r.Timeline.Select(static b => b.Task).Distinct().ToList();
         var start = r.Timeline.Min(static b => b.Start);
         var end = r.Timeline.Max(b => b.End ?? now);
         var span = Math.Max(1, (end - start).TotalMilliseconds);
-        var scale = (width - labelWidth - 10) / span;
+        var scale = (width - labelWidth - right) / span;
         var height = top + (rows.Count * row) + 22;
         html.Append("<svg class=\"timeline\" role=\"img\" aria-labelledby=\"tl-title\" viewBox=\"0 0 ").Append(DashboardText.Num(width)).Append(' ').Append(DashboardText.Num(height))
             .Append("\" width=\"").Append(DashboardText.Num(width)).Append("\" height=\"").Append(DashboardText.Num(height)).Append("\"><title id=\"tl-title\">Attempts over time; the critical path is starred</title>\n");
@@ -179,12 +179,13 @@ internal static class RunPage
         {
             var y = top + (rows.IndexOf(bar.Task) * row) + 4;
             var x = labelWidth + ((bar.Start - start).TotalMilliseconds * scale);
-            var w = Math.Max(3, ((bar.End ?? now) - bar.Start).TotalMilliseconds * scale);
+            var w = Math.Max(4, ((bar.End ?? now) - bar.Start).TotalMilliseconds * scale);
+            var labelLeft = x + w + 40 > width;
             var state = bar.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : bar.Outcome;
             html.Append("<g class=\"tl-bar").Append(bar.Critical ? " critical" : string.Empty).Append("\" data-state=\"").Append(DashboardText.H(state)).Append("\"><title>")
                 .Append(DashboardText.H(bar.Task + " attempt " + DashboardText.Int(bar.Attempt) + ": " + bar.Outcome + ", " + DashboardText.Duration(((bar.End ?? now) - bar.Start).TotalMilliseconds) + (bar.Critical ? " (critical path)" : string.Empty)))
                 .Append("</title><rect x=\"").Append(DashboardText.Num(x)).Append("\" y=\"").Append(DashboardText.Num(y)).Append("\" width=\"").Append(DashboardText.Num(w))
-                .Append("\" height=\"16\" rx=\"3\"/><text x=\"").Append(DashboardText.Num(x + w + 4)).Append("\" y=\"").Append(DashboardText.Num(y + 12)).Append("\">")
+                .Append("\" height=\"16\" rx=\"3\"/><text").Append(labelLeft ? " text-anchor=\"end\"" : string.Empty).Append(" x=\"").Append(DashboardText.Num(labelLeft ? x - 4 : x + w + 4)).Append("\" y=\"").Append(DashboardText.Num(y + 12)).Append("\">")
                 .Append(DashboardText.Glyph(state)).Append(' ').Append(DashboardText.Int(bar.Attempt)).Append("</text></g>\n");
         }
 

@@ -31,7 +31,7 @@ internal static class RunsPage
         html.Append("</select></label>\n<label>Started from (UTC) <input type=\"datetime-local\" name=\"from\" value=\"").Append(Local(f.From)).Append("\"></label>\n")
             .Append("<label>to <input type=\"datetime-local\" name=\"to\" value=\"").Append(Local(f.To)).Append("\"></label>\n")
             .Append("<label>Run id <input type=\"search\" name=\"id\" value=\"").Append(DashboardText.H(f.Id)).Append("\" placeholder=\"part of an id\"></label>\n")
-            .Append("<button type=\"submit\">Apply</button></form>\n");
+            .Append("<button type=\"submit\">Apply</button></form>\n<div id=\"runs-list\" data-live-part>\n");
 
         foreach (var message in list.Unreadable)
         {
@@ -41,7 +41,7 @@ internal static class RunsPage
         if (list.Runs.Count == 0)
         {
             HtmlLayout.Empty(html, list.HasStore ? "No runs match." : "No runs match (the runner has no store: only runs of this process are listed).");
-            return html.ToString();
+            return html.Append("</div>\n").ToString();
         }
 
         var write = access == DashboardAccess.Write;
@@ -84,7 +84,7 @@ internal static class RunsPage
                 .Append(Query(f)).Append("continuation=").Append(DashboardText.H(DashboardText.U(next))).Append("\">Next page →</a></p>\n");
         }
 
-        return html.ToString();
+        return html.Append("</div>\n").ToString();
     }
 
     private static string Query(RunFilterJson f)
