@@ -80,3 +80,11 @@ public sealed partial class Order(ILogger<Order> logger)
     [DependsOn(nameof(Greet))]
     public int Count(string greet) => greet.Length;
 }
+
+/// <summary>Inputs to redact: one by name (password), one by the option (account).</summary>
+[WorkflowSerialization(typeof(TestJson))]
+public sealed partial class Secretive
+{
+    [Task]
+    public string Login(string account, string password, int attempts) => $"{account} logged in after {attempts} attempts ({password.Length} characters)";
+}
