@@ -63,9 +63,12 @@
     return false;
   }
 
+  // A run or task page follows its run closely; the overview and the runs list (which read many runs from the store)
+  // refresh at most about once a second, however busy the runner is.
   function schedule() {
     if (timer !== null) { return; }
-    timer = window.setTimeout(refresh, 120);
+    var live = main ? main.getAttribute('data-live') : 'none';
+    timer = window.setTimeout(refresh, live === 'overview' || live === 'runs' ? 1000 : 120);
   }
 
   function refresh() {
