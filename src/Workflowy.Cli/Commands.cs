@@ -26,6 +26,7 @@ internal static class Commands
         root.Add(Rerun(session));
         root.Add(Cancel(session));
         root.Add(Event(session));
+        if (ServeCommand.IsSupported) root.Add(ServeCommand.Build(session));
         return root;
     }
 

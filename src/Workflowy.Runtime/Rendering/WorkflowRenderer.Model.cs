@@ -47,6 +47,20 @@ public static partial class WorkflowRenderer
             return new Model(graph.Name, null, names, dependencies, null, null);
         }
 
+        public static Model Of(WorkflowGraph graph, string runId, IReadOnlyList<TaskState> states, IReadOnlyList<int>? attempts)
+        {
+            var plain = Of(graph);
+            var stateArray = new TaskState[plain.Count];
+            var attemptArray = new int[plain.Count];
+            for (var i = 0; i < plain.Count; i++)
+            {
+                stateArray[i] = states[i];
+                attemptArray[i] = attempts is null ? 0 : attempts[i];
+            }
+
+            return new Model(graph.Name, runId, plain.Names, plain.Dependencies, stateArray, attemptArray);
+        }
+
         public static Model Of(WorkflowRun run)
         {
             // The snapshot: the task list once, then each task's state and attempts once, before anything else.

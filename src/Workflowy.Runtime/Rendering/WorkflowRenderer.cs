@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace Workflowy;
@@ -98,6 +99,28 @@ public static partial class WorkflowRenderer
     {
         ArgumentNullException.ThrowIfNull(run);
         return Svg(Model.Of(run));
+    }
+
+    /// <summary>
+    /// A run known only by its states (a stored run, read back from its checkpoint) as SVG: the graph drawn as
+    /// <see cref="ToSvg(WorkflowRun)"/> draws a run, with <paramref name="states"/> and <paramref name="attempts"/>
+    /// given per graph task.
+    /// </summary>
+    /// <param name="graph">The workflow's graph.</param>
+    /// <param name="runId">The run's id, shown in the heading.</param>
+    /// <param name="states">Each graph task's state, by index; as many as the graph has tasks.</param>
+    /// <param name="attempts">Each graph task's attempts started, by index; null for none shown.</param>
+    public static string ToSvg(WorkflowGraph graph, string runId, IReadOnlyList<TaskState> states, IReadOnlyList<int>? attempts = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count != graph.Count || (attempts is not null && attempts.Count != graph.Count))
+        {
+            throw new ArgumentException($"Give one state (and one attempt count) per task of {graph.Name}: it has {graph.Count} tasks, {states.Count} states were given.", nameof(states));
+        }
+
+        return Svg(Model.Of(graph, runId, states, attempts));
     }
 
     // ---------------------------------------------------------------- what every format shares
