@@ -38,6 +38,7 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     private int _disposed;
 
     /// <summary>Creates a worker on the server and schema the options name; task bodies are found in <see cref="WorkflowCatalog"/>.</summary>
+    /// <exception cref="ArgumentException">The heartbeat interval is not shorter than the lease.</exception>
     /// <param name="options">Where the database is, and the worker's tuning.</param>
     /// <param name="runner">Whose <see cref="WorkflowRunner.Services"/> make workflow objects (default: parameterless constructors).</param>
     public PostgreSqlWorker(PostgreSqlWorkflowyOptions options, WorkflowRunner? runner = null)
@@ -47,6 +48,14 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
 
     internal PostgreSqlWorker(PostgreSqlWorkflowyOptions options, ITaskBodies bodies)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HeartbeatInterval >= options.LeaseDuration)
+        {
+            throw new ArgumentException(
+                $"The heartbeat interval ({options.HeartbeatInterval}) must be shorter than the lease ({options.LeaseDuration}), a third of it or less: otherwise the worker's lease expires between heartbeats and its tasks are taken over.",
+                nameof(options));
+        }
+
         _db = new PostgreSqlDatabase(options);
         _s = _db.Schema;
         _bodies = bodies;

@@ -48,6 +48,14 @@ public sealed class GeneratedWorkflowTests(PostgresServer server) : PostgresTest
     }
 
     [Fact]
+    public void AHeartbeatNoShorterThanTheLease_IsRefused()
+    {
+        var options = new PostgreSqlWorkflowyOptions { ConnectionString = Server.ConnectionString, Schema = Schema, LeaseDuration = TimeSpan.FromSeconds(5), HeartbeatInterval = TimeSpan.FromSeconds(5) };
+        var thrown = Assert.Throws<ArgumentException>(() => new PostgreSqlWorker(options));
+        Assert.Contains("must be shorter than the lease", thrown.Message);
+    }
+
+    [Fact]
     public async Task ABadPlan_IsRefusedBeforeAnythingIsStored()
     {
         var definition = WorkflowCatalog.Find(typeof(LayeredDag).FullName!)!;
