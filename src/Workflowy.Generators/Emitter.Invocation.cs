@@ -37,7 +37,7 @@ internal static partial class Emitter
         var source = argument.Kind switch
         {
             ArgumentKind.Input => ", " + Literal(argument.InputName),
-            ArgumentKind.Dependency => ", " + Literal(workflow.Tasks[argument.Dependency].TaskName),
+            ArgumentKind.Dependency or ArgumentKind.FanOutItem => ", " + Literal(workflow.Tasks[argument.Dependency].TaskName),
             _ => string.Empty,
         };
         return $"new {Rt}WorkflowTaskParameterInfo({Literal(argument.ParameterName)}, {kind}, {Literal(Plain(argument.ParameterType))}{source})";
@@ -87,6 +87,15 @@ internal static partial class Emitter
     private static void EmitTaskInvocation(Writer w, BoundWorkflow workflow, int index, string parameters)
     {
         var task = workflow.Tasks[index];
+        if (task.FanOut is not null)
+        {
+            // A fan-out's calls are made inside its run, one per element of its source; there is no one body to invoke.
+            w.Line();
+            w.Line($"private global::System.Threading.Tasks.ValueTask<string?> __Invoke{index.ToString(CultureInfo.InvariantCulture)}({parameters})");
+            w.Line($"    => throw new global::System.NotSupportedException({Literal($"Task '{task.TaskName}' is a fan-out: it calls its body once per element of task '{workflow.Tasks[task.FanOut.Source].TaskName}' inside its run, so it cannot be invoked by name. Run the workflow, or invoke the tasks around it.")});");
+            return;
+        }
+
         var isAsync = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
         w.Line();
         w.Line($"private {(isAsync ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask<string?> __Invoke{index.ToString(CultureInfo.InvariantCulture)}({parameters})");

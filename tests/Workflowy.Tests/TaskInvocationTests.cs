@@ -170,3 +170,31 @@ public class TaskInvocationTests
         public object? GetService(Type serviceType) => serviceType.IsInstanceOfType(service) ? service : null;
     }
 }
+
+/// <summary>A fan-out in the catalogue's task list (its element parameter named by source) and refused by name.</summary>
+public class FanOutInvocationTests
+{
+    private static WorkflowDefinition Definition => WorkflowCatalog.Find(typeof(Workflowy.Tests.Workflows.Invocation.FanOutInvocation).FullName!)!;
+
+    [Fact]
+    public void Tasks_ListAFanOutsElementParameter_WithItsSourceTask()
+    {
+        var square = Definition.Tasks.Single(t => t.Name == "Square");
+
+        var parameter = Assert.Single(square.Parameters);
+        Assert.Equal(WorkflowTaskParameterKind.FanOutItem, parameter.Kind);
+        Assert.Equal("Numbers", parameter.Source);
+    }
+
+    [Fact]
+    public async Task InvokeTaskAsync_AFanOut_IsRefusedWithAMessageNamingItsSource_WhileTheTasksAroundItRun()
+    {
+        var refused = await Assert.ThrowsAsync<NotSupportedException>(async () =>
+            await Definition.InvokeTaskAsync("Square", new TaskInvocation("""{"count":3}""") { DependencyResults = new Dictionary<string, string?> { ["Numbers"] = "[1,2,3]" } }));
+        Assert.Contains("'Square' is a fan-out", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("'Numbers'", refused.Message, StringComparison.Ordinal);
+
+        Assert.Equal("[1,2,3]", await Definition.InvokeTaskAsync("Numbers", new TaskInvocation("""{"count":3}""")));
+        Assert.Equal("14", await Definition.InvokeTaskAsync("Sum", new TaskInvocation("""{"count":3}""") { DependencyResults = new Dictionary<string, string?> { ["Square"] = "[1,4,9]" } }));
+    }
+}

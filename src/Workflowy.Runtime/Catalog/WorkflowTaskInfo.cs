@@ -105,4 +105,11 @@ public enum WorkflowTaskParameterKind
 
     /// <summary>The <see cref="Workflowy.TaskContext"/>.</summary>
     TaskContext = 3,
+
+    /// <summary>
+    /// An element (or, with a batch size, a chunk) of a fan-out's source task, named by
+    /// <see cref="WorkflowTaskParameterInfo.Source"/>: the task is called once per element inside its run, so it cannot be
+    /// invoked by name (<see cref="WorkflowDefinition.InvokeTaskAsync"/> refuses it).
+    /// </summary>
+    FanOutItem = 4,
 }

@@ -78,3 +78,24 @@ public sealed partial class InvocationInjected(string greeting)
 {
     [Task] public string Greet(string label) => greeting + ", " + label;
 }
+
+[JsonSerializable(typeof(int[]))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(IReadOnlyList<int>))]
+internal sealed partial class FanOutInvocationJson : JsonSerializerContext
+{
+}
+
+/// <summary>A fan-out in a workflow with a serializer context: listed with its element parameter, not invocable by name.</summary>
+[WorkflowSerialization(typeof(FanOutInvocationJson))]
+public sealed partial class FanOutInvocation
+{
+    [Task]
+    public static int[] Numbers(int count) => Enumerable.Range(1, count).ToArray();
+
+    [Task, FanOut(nameof(Numbers))]
+    public static int Square(int number) => number * number;
+
+    [Task, DependsOn(nameof(Square))]
+    public static int Sum(IReadOnlyList<int> square) => square.Sum();
+}
