@@ -190,10 +190,10 @@ public partial class TaskHandle
     /// Where a completed task's result came from: its body (<see cref="Workflowy.ResultSource.Executed"/>), the result
     /// cache, or a pending call with the same concurrency key whose outcome it took.
     /// </summary>
-    public ResultSource ResultSource => ExtrasOrNull?.ResultSource ?? ResultSource.Executed;
+    public ResultSource ResultSource => ExtrasOrNull?.Ticket?.ResultSource ?? ResultSource.Executed;
 
     /// <summary>For a call that took the outcome of a pending call with the same concurrency key (<see cref="ConcurrencyLimit.Reuse"/>): that call's task.</summary>
-    public TaskHandle? ReusedFrom => ExtrasOrNull?.ReusedFrom;
+    public TaskHandle? ReusedFrom => ExtrasOrNull?.Ticket?.ReusedFrom;
 
     /// <summary>The result, boxed (for the result cache and Reuse); null for a task without one.</summary>
     internal virtual object? BoxedResult => null;
@@ -559,8 +559,7 @@ public partial class TaskHandle
             && Volatile.Read(ref extras.Children) is null
             && Volatile.Read(ref extras.ProgressMessage) is null
             && Volatile.Read(ref extras.InlineThread) == 0
-            && extras.ResultSource == ResultSource.Executed
-            && extras.ReusedFrom is null)
+            && extras.Ticket is null or { ResultSource: ResultSource.Executed })
         {
             // What is left is recomputed on demand: without options, a name or key in the extras was built from the
             // index (a throughline frame asks for the name of every task it stands for).

@@ -34,8 +34,6 @@ internal sealed class TaskHandleExtras
     public List<object>? Children;
     public double Progress;
     public string? ProgressMessage;
-    /// <summary>A gated task's admission (concurrency key, cache flight); see Admission/.</summary>
+    /// <summary>A gated task's admission (concurrency key, cache flight, where its result came from); see Admission/.</summary>
     public AdmissionTicket? Ticket;
-    public ResultSource ResultSource;
-    public TaskHandle? ReusedFrom;
 }

@@ -19,7 +19,18 @@ internal sealed class AdmissionTicket
 
     public TaskHandle Handle { get; }
 
-    public TaskArguments Arguments { get; }
+    /// <summary>The call's arguments; let go once it is released (a completed task keeps its ticket for <see cref="ResultSource"/>).</summary>
+    public TaskArguments Arguments { get; private set; }
+
+    /// <summary>Where the result of a call that completed came from.</summary>
+    public ResultSource ResultSource;
+
+    /// <summary>The pending call whose outcome this one took (<see cref="ConcurrencyLimit.Reuse"/>).</summary>
+    public TaskHandle? ReusedFrom;
+
+    public void ForgetArguments() => Arguments = Empty;
+
+    private static readonly TaskArguments Empty = new(0);
 
     /// <summary>The concurrency key's state while this call is pending or running in it.</summary>
     public AdmissionGate.KeyState? Key;

@@ -167,7 +167,7 @@ public abstract partial class WorkflowRun
 
         if (leader is not null)
         {
-            handle.Extras.ReusedFrom = leader.Handle;
+            ticket.ReusedFrom = leader.Handle;
             return false;
         }
 
@@ -340,6 +340,8 @@ public abstract partial class WorkflowRun
             }
         }
 
+        // Out of the key's pending list now: no one compares its arguments any more.
+        ticket.ForgetArguments();
         if (next is not null)
         {
             foreach (var admitted in next)
@@ -424,11 +426,13 @@ public abstract partial class WorkflowRun
             return;
         }
 
-        var extras = handle.Extras;
-        extras.ResultSource = how;
-        if (source is not null && how == ResultSource.Reused)
+        if (handle.ExtrasOrNull?.Ticket is { } ticket)
         {
-            extras.ReusedFrom = source;
+            ticket.ResultSource = how;
+            if (source is not null && how == ResultSource.Reused)
+            {
+                ticket.ReusedFrom = source;
+            }
         }
 
         EndWithoutRunning(handle, TaskState.Completed, null);
