@@ -47,7 +47,7 @@ public class TaskOptionsValidationTests
     }
 
     [Theory]
-    [InlineData(4)]
+    [InlineData(5)]
     [InlineData(9)]
     public void ABackendNoExecutorRuns_IsRefusedAtSubmit(int value)
     {

@@ -215,6 +215,7 @@ internal static class RunTelemetry
         Backend.Async => "async",
         Backend.Thread => "thread",
         Backend.Serial => "serial",
+        Backend.Process => "process",
         Backend.Default => "default",
         _ => ((int)backend).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
