@@ -156,14 +156,14 @@ public sealed partial class WorkflowScheduler
             return result;
         }
 
-        var (spec, anchor, options) = known;
-        DateTimeOffset? at = info.LastScheduled is { } last ? spec.Next(anchor, last) : spec.First(anchor, id);
-        for (; at is { } a && result.Count < count; at = spec is EverySpec { Measure: IntervalMeasure.FromCompletion } ? null : spec.Next(anchor, a))
+        var (spec, anchor) = known;
+        var fromCompletion = spec is EverySpec { Measure: IntervalMeasure.FromCompletion };
+        DateTimeOffset? at = fromCompletion ? info.NextFireTime : info.LastScheduled is { } last ? spec.Next(anchor, last) : spec.First(anchor, id);
+        for (; at is { } a && result.Count < count; at = fromCompletion ? null : spec.Next(anchor, a))
         {
             result.Add(a);
         }
 
-        _ = options;
         return result;
     }
 
@@ -197,7 +197,7 @@ public sealed partial class WorkflowScheduler
         }
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ScheduleSpec Spec, DateTimeOffset Anchor, ScheduleOptions Options)> _entrySpecs = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ScheduleSpec Spec, DateTimeOffset Anchor)> _entrySpecs = new(StringComparer.Ordinal);
 
     private ScheduleInfo Publish(ScheduleEntry entry)
     {
@@ -212,7 +212,7 @@ public sealed partial class WorkflowScheduler
             RecentOutcomes = [.. entry.Recent],
         };
         _infos[entry.Id] = info;
-        _entrySpecs[entry.Id] = (entry.Spec, entry.Record.Anchor, entry.Options);
+        _entrySpecs[entry.Id] = (entry.Spec, entry.Record.Anchor);
         return info;
     }
 
