@@ -9,6 +9,7 @@ using Workflowy;
 using Workflowy.Dashboard;
 using Workflowy.DashboardHost;
 using Workflowy.Hosting;
+using Workflowy.Scheduling;
 
 // The dashboard mapped into a slim ASP.NET Core app. Loopback only (the dashboard refuses anything else without an
 // authorization hook); another address or port with --urls, e.g. --urls http://127.0.0.1:8080.
@@ -26,6 +27,10 @@ builder.Services.AddWorkflowy(static o =>
 }).AddWorkflow<Nightly>();
 builder.Services.AddWorkflowyDashboard();
 
+// A scheduler with the nightly run at 02:00 UTC, shown on the overview and the workflows page through SchedulerSource.
+builder.Services.AddSingleton(static services => new WorkflowScheduler(services.GetRequiredService<WorkflowRunner>()));
+builder.Services.AddSingleton<IDashboardScheduleSource, SchedulerSource>();
+
 var app = builder.Build();
 app.MapWorkflowyDashboard("/workflowy");
 app.MapGet("/", (RequestDelegate)(static context =>
@@ -35,6 +40,11 @@ app.MapGet("/", (RequestDelegate)(static context =>
 }));
 
 await app.StartAsync();
+var scheduler = app.Services.GetRequiredService<WorkflowScheduler>();
+await scheduler.AddScheduleAsync(
+    "nightly-0200", ScheduleSpec.Cron("0 2 * * *"), "Nightly",
+    """{ "source": "sales.csv", "rows": 1200, "recipient": "ops@example.com", "apiToken": "s3cr3t-t0ken" }""");
+await scheduler.StartAsync();
 if (!string.Equals(app.Configuration["demo"], "false", StringComparison.OrdinalIgnoreCase))
 {
     var runner = app.Services.GetRequiredService<WorkflowRunner>();
@@ -47,3 +57,4 @@ foreach (var url in app.Urls)
 }
 
 await app.WaitForShutdownAsync();
+await scheduler.DisposeAsync();

@@ -170,25 +170,18 @@ public class ProcessBackendTests
     [Fact]
     public async Task AtMostMaxWorkers_ChildrenExist_AndAtMostThatManyProcessTasksRun()
     {
+        // A child answers one request at a time (the protocol is a request, then its answer), so the bound on children is
+        // the bound on Process bodies running at once. The tasks' states cannot show it: a task's Completed event is
+        // raised after its worker has handed the child to the next task, whose Running event can come first.
         await using var harness = new ProcessHarness(maxWorkers: 2);
-        var running = 0;
-        var peak = 0;
         var peakChildren = 0;
-        harness.Runner.TaskStateChanged += (_, e) =>
-        {
-            var now = e.NewState == TaskState.Running ? Interlocked.Increment(ref running)
-                : e.OldState == TaskState.Running ? Interlocked.Decrement(ref running)
-                : Volatile.Read(ref running);
-            InterlockedMax(ref peak, now);
-            InterlockedMax(ref peakChildren, harness.Executor.WorkerProcessIds.Count);
-        };
+        harness.Runner.TaskStateChanged += (_, _) => InterlockedMax(ref peakChildren, harness.Executor.WorkerProcessIds.Count);
 
         var run = await new WideWorkflow().RunAsync(harness.Runner);
 
         var pids = new[] { run.A.Result, run.B.Result, run.C.Result, run.D.Result, run.E.Result, run.F.Result };
         Assert.InRange(pids.Distinct().Count(), 1, 2);
         Assert.DoesNotContain(Environment.ProcessId, pids);
-        Assert.InRange(peak, 1, 2);
         Assert.InRange(peakChildren, 0, 2);
         Assert.InRange(harness.Executor.WorkerProcessIds.Count, 1, 2);
     }

@@ -134,6 +134,16 @@ namespace Billing
             }
 
             public override global::Workflowy.WorkflowGraph Graph => InvoicingRun.Definition;
+
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("Load", "Load", global::Workflowy.Backend.Default, "int", global::System.Array.Empty<string>(), new global::Workflowy.WorkflowTaskParameterInfo("tenant", global::Workflowy.WorkflowTaskParameterKind.Input, "string", "tenant")),
+                new global::Workflowy.WorkflowTaskInfo("Invoice", "Invoice", global::Workflowy.Backend.Default, "decimal", new string[] { "Load" }, new global::Workflowy.WorkflowTaskParameterInfo("tenant", global::Workflowy.WorkflowTaskParameterKind.Input, "string", "tenant"), new global::Workflowy.WorkflowTaskParameterInfo("load", global::Workflowy.WorkflowTaskParameterKind.Dependency, "int", "Load"), new global::Workflowy.WorkflowTaskParameterInfo("ct", global::Workflowy.WorkflowTaskParameterKind.CancellationToken, "System.Threading.CancellationToken")),
+                new global::Workflowy.WorkflowTaskInfo("Render", "Render", global::Workflowy.Backend.Default, "string", new string[] { "Invoice" }, new global::Workflowy.WorkflowTaskParameterInfo("invoice", global::Workflowy.WorkflowTaskParameterKind.Dependency, "decimal", "Invoice"), new global::Workflowy.WorkflowTaskParameterInfo("requestId", global::Workflowy.WorkflowTaskParameterKind.Input, "string", "requestId")),
+                new global::Workflowy.WorkflowTaskInfo("Audit", "Audit", global::Workflowy.Backend.Default, null, global::System.Array.Empty<string>()),
+            };
         }
     }
 }

@@ -129,6 +129,17 @@ namespace Catalog
             }
 
             public override global::Workflowy.WorkflowGraph Graph => PricingRun.Definition;
+
+            private static global::Workflowy.WorkflowTaskInfo[]? __taskInfos;
+
+            public override global::System.Collections.Generic.IReadOnlyList<global::Workflowy.WorkflowTaskInfo> Tasks => __taskInfos ??= new global::Workflowy.WorkflowTaskInfo[]
+            {
+                new global::Workflowy.WorkflowTaskInfo("LoadItems", "LoadItems", global::Workflowy.Backend.Default, "System.Collections.Generic.IReadOnlyList<Catalog.Item>", global::System.Array.Empty<string>(), new global::Workflowy.WorkflowTaskParameterInfo("count", global::Workflowy.WorkflowTaskParameterKind.Input, "int", "count")),
+                new global::Workflowy.WorkflowTaskInfo("Price", "Price", global::Workflowy.Backend.Default, "System.Collections.Generic.IReadOnlyList<decimal>", new string[] { "LoadItems" }, new global::Workflowy.WorkflowTaskParameterInfo("item", global::Workflowy.WorkflowTaskParameterKind.FanOutItem, "Catalog.Item", "LoadItems"), new global::Workflowy.WorkflowTaskParameterInfo("ct", global::Workflowy.WorkflowTaskParameterKind.CancellationToken, "System.Threading.CancellationToken")),
+                new global::Workflowy.WorkflowTaskInfo("Sum", "Sum", global::Workflowy.Backend.Default, "decimal", new string[] { "Price" }, new global::Workflowy.WorkflowTaskParameterInfo("price", global::Workflowy.WorkflowTaskParameterKind.Dependency, "System.Collections.Generic.IReadOnlyList<decimal>", "Price")),
+                new global::Workflowy.WorkflowTaskInfo("Count", "Count", global::Workflowy.Backend.Thread, "System.Collections.Generic.IReadOnlyList<Workflowy.FanOutResult<int>>", new string[] { "LoadItems" }, new global::Workflowy.WorkflowTaskParameterInfo("chunk", global::Workflowy.WorkflowTaskParameterKind.FanOutItem, "System.Collections.Generic.IReadOnlyList<Catalog.Item>", "LoadItems"), new global::Workflowy.WorkflowTaskParameterInfo("context", global::Workflowy.WorkflowTaskParameterKind.TaskContext, "Workflowy.TaskContext")),
+                new global::Workflowy.WorkflowTaskInfo("Total", "Total", global::Workflowy.Backend.Default, "int", new string[] { "Count" }, new global::Workflowy.WorkflowTaskParameterInfo("count", global::Workflowy.WorkflowTaskParameterKind.Dependency, "System.Collections.Generic.IReadOnlyList<Workflowy.FanOutResult<int>>", "Count")),
+            };
         }
     }
 }
