@@ -8,6 +8,11 @@ namespace Workflowy;
 /// Where a runner keeps cached task results (<see cref="WorkflowRunner.ResultCache"/>). The runtime reads the clock
 /// and passes it in, so an implementation needs none; it must be safe to call from several threads.
 /// </summary>
+/// <remarks>
+/// The runner's admission gate calls <see cref="TryGet"/> while it holds its lock (so that concurrent misses of one key
+/// run once), which every task with a concurrency key or a cache goes through: keep the calls quick and non-blocking
+/// (an in-process lookup). A cache across processes or machines belongs behind a local copy, not in these calls.
+/// </remarks>
 public interface IResultCache
 {
     /// <summary>The result stored under <paramref name="key"/> if it has not expired at <paramref name="now"/>.</summary>
