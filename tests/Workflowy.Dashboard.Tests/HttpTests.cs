@@ -165,6 +165,9 @@ public sealed class HttpTests(DashboardFixture fx)
         using var overview = JsonDocument.Parse(await fx.Http.GetStringAsync(fx.BaseUrl + "/api/overview"));
         Assert.True(overview.RootElement.GetProperty("hasStore").GetBoolean());
         Assert.False(overview.RootElement.GetProperty("schedules").GetProperty("configured").GetBoolean());
+        Assert.Equal(
+            "Async,Thread,Serial,Process",
+            string.Join(",", overview.RootElement.GetProperty("workers").GetProperty("executors").EnumerateArray().Select(static e => e.GetProperty("backend").GetString())));
         using var runs = JsonDocument.Parse(await fx.Http.GetStringAsync(fx.BaseUrl + "/api/runs?limit=1"));
         Assert.Equal(1, runs.RootElement.GetProperty("runs").GetArrayLength());
         Assert.NotNull(runs.RootElement.GetProperty("continuation").GetString());

@@ -104,7 +104,7 @@ internal sealed partial class DashboardData
 
         var queued = 0;
         var executors = new List<ExecutorJson>();
-        foreach (var backend in new[] { Backend.Async, Backend.Thread, Backend.Serial })
+        foreach (var backend in new[] { Backend.Async, Backend.Thread, Backend.Serial, Backend.Process })
         {
             try
             {
