@@ -31,7 +31,7 @@ if (journal is not null)
 {
     // Every attempt that starts a body is journaled (flushed) before the body runs, with the time read before the
     // worker's lease check that let it start.
-    worker.AttemptStarting = (call, attempt, startedAt) => journal.Executed(call.RunId, call.Key, attempt, startedAt);
+    worker.AttemptStarting = start => journal.Executed(start.RunId, start.TaskKey, start.Fence, start.StartedAt);
 }
 
 await worker.StartAsync();

@@ -261,7 +261,7 @@ public sealed partial class PostgreSqlWorker
             }
 
             var call = new TaskCall(run.Workflow, run.RunId, task.Name, task.Key, task.InputsJson ?? run.InputsJson, results, Math.Max(1, attempt));
-            AttemptStarting?.Invoke(call, task.Attempt, startedAt);
+            AttemptStarting?.Invoke(new WorkerAttemptStart(run.Workflow, run.RunId, task.Name, task.Key, task.Attempt, startedAt));
             using var timeout = task.TimeoutMs is { } ms ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms)) : null;
             using var linked = timeout is null
                 ? CancellationTokenSource.CreateLinkedTokenSource(_bodiesCancelled.Token)

@@ -81,11 +81,12 @@ public sealed partial class PostgreSqlWorker : IAsyncDisposable
     internal Func<int, Task>? BeforeComplete { get; set; }
 
     /// <summary>
-    /// Test hook (the chaos test's journal): called just before a body is invoked, with the call, the attempt's fencing
-    /// number, and the time read before the lease check that let the body start (so that a pause after the check cannot
-    /// make the start look later than it was).
+    /// Called on the worker's thread just before a body is invoked (for an audit journal, or a test that checks that no
+    /// body starts after its task's completion was committed). Its <see cref="WorkerAttemptStart.StartedAt"/> is read
+    /// before the lease check that let the body start, so that a pause after the check cannot make the start look later
+    /// than it was. Keep it quick: the body waits for it. Null (the default) costs nothing.
     /// </summary>
-    internal Action<TaskCall, int, DateTimeOffset>? AttemptStarting { get; set; }
+    public Action<WorkerAttemptStart>? AttemptStarting { get; set; }
 
     /// <summary>Test hook: while true, the heartbeat does not renew the lease (as for a process paused past it).</summary>
     internal bool HeartbeatSuspended { get; set; }
