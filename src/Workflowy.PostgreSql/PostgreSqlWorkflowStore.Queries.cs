@@ -105,39 +105,8 @@ public sealed partial class PostgreSqlWorkflowStore
     }
 
     /// <summary>The listing's SQL: runs with (or without) a start time, filtered, after the continuation, in listing order.</summary>
-    private string RunsSql(bool started, bool workflow, bool status, bool after, bool before, bool continues)
-    {
-        var sql = new StringBuilder($"SELECT workflow, run_id, status, started_at, ended_at, seq FROM {_s}.runs WHERE started_at IS ");
-        sql.Append(started ? "NOT NULL" : "NULL");
-        if (workflow)
-        {
-            sql.Append(" AND workflow = @workflow");
-        }
-
-        if (status)
-        {
-            sql.Append(" AND status = @status");
-        }
-
-        if (after)
-        {
-            sql.Append(" AND started_at > @after");
-        }
-
-        if (before)
-        {
-            sql.Append(" AND started_at < @before");
-        }
-
-        if (continues)
-        {
-            sql.Append(started ? " AND (started_at, run_id, workflow) < (@c_started, @c_run, @c_workflow)" : " AND (run_id, workflow) < (@c_run, @c_workflow)");
-        }
-
-        sql.Append(started ? " ORDER BY started_at DESC, run_id DESC, workflow DESC" : " ORDER BY run_id DESC, workflow DESC");
-        sql.Append(" LIMIT @limit");
-        return sql.ToString();
-    }
+    private string RunsSql(bool started, bool workflow, bool status, bool after, bool before, bool continues) =>
+        RunListingSql.Build($"SELECT workflow, run_id, status, started_at, ended_at, seq FROM {_s}.runs", '@', started, workflow, status, after, before, continues).Append(" LIMIT @limit").ToString();
 
     private async Task<TaskCounts> CountTasksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunRow run, long? seq, CancellationToken cancellationToken)
     {

@@ -114,38 +114,8 @@ public sealed partial class SqliteWorkflowStore
     /// start time, run id, workflow, descending (SQLite's binary order of text). Times are UTC round-trip text, which
     /// sorts as time does.
     /// </summary>
-    internal static string RunsSql(bool started, bool workflow, bool status, bool after, bool before, bool continues)
-    {
-        var sql = new StringBuilder("SELECT workflow, run_id, status, started_at, ended_at FROM workflowy_runs WHERE started_at IS ");
-        sql.Append(started ? "NOT NULL" : "NULL");
-        if (workflow)
-        {
-            sql.Append(" AND workflow = $workflow");
-        }
-
-        if (status)
-        {
-            sql.Append(" AND status = $status");
-        }
-
-        if (after)
-        {
-            sql.Append(" AND started_at > $after");
-        }
-
-        if (before)
-        {
-            sql.Append(" AND started_at < $before");
-        }
-
-        if (continues)
-        {
-            sql.Append(started ? " AND (started_at, run_id, workflow) < ($c_started, $c_run, $c_workflow)" : " AND (run_id, workflow) < ($c_run, $c_workflow)");
-        }
-
-        sql.Append(started ? " ORDER BY started_at DESC, run_id DESC, workflow DESC" : " ORDER BY run_id DESC, workflow DESC");
-        return sql.ToString();
-    }
+    internal static string RunsSql(bool started, bool workflow, bool status, bool after, bool before, bool continues) =>
+        RunListingSql.Build("SELECT workflow, run_id, status, started_at, ended_at FROM workflowy_runs", '$', started, workflow, status, after, before, continues).ToString();
 
     /// <summary>A run's task records counted by state; <see cref="CheckpointException"/> for a state this version does not know.</summary>
     private async Task<TaskCounts> CountTasksAsync(SqliteConnection connection, SqliteTransaction transaction, RunRow run, CancellationToken cancellationToken)
